@@ -1,0 +1,209 @@
+"""Command line: ``python -m verifier check|verify|eval ...``.
+
+Exit codes: 0 when the run did what was asked and every budget holds; 1 when a
+built network does not compute what it should, or a certificate does not re-check,
+or (with --strict) a stated bound of the paper is not proved; 2 for invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from verifier.errors import InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m verifier", description="Exact checks of bit-complexity claims about ReLU networks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("check", help="build a construction, check it exactly and write its certificate")
+    check_kinds = check.add_subparsers(dest="kind", required=True, parser_class=_Parser)
+    predicate = check_kinds.add_parser(
+        "predicate",
+        help="the Lemma 3.3 network of a predicate",
+        description="Build the Lemma 3.3 network of a predicate, check it on every input of {+-1}^k and certify its bounds.",
+    )
+    predicate.add_argument(
+        "predicate",
+        help="a library name (TSA, parity:K, and:K, or:K, maj:K, xor-maj:A:B), a truth table (0x hex or a 0/1 string, "
+        "entry 2^k-1 first) or an expression such as 'x1 ^ (x2 & x3)'",
+    )
+    predicate.add_argument("--construction", choices=["tree", "sequential", "appendix"], default="tree",
+                           help="how each Fourier term is built (default: tree)")
+    predicate.add_argument("--arity", type=int, help="the arity k, for a truth table or an expression that does not use x_k")
+    predicate.add_argument("--convention", choices=["minus-one-true", "plus-one-true"], default="minus-one-true",
+                           help="which value of +-1 the predicate's table or expression means as true (default: -1)")
+    predicate.add_argument("--seed", type=int, default=0, help="seed for proposing Lipschitz lower-bound witnesses (default: 0)")
+    predicate.add_argument("--out", help="certificate path (default: NAME.cert.json)")
+    predicate.add_argument("--network-out", help="also write the network file here")
+    _add_output_options(predicate)
+    predicate.add_argument("--strict", action="store_true", help="exit 1 when a stated bound is not proved to hold")
+
+    verify = commands.add_parser("verify", help="re-check a certificate from nothing")
+    verify.add_argument("certificate")
+    verify.add_argument("--network", help="a network file to use instead of the one embedded in the certificate")
+    _add_output_options(verify)
+
+    evaluate = commands.add_parser("eval", help="evaluate a network exactly at given points")
+    evaluate.add_argument("network", help="a network file, or a certificate with an embedded network")
+    evaluate.add_argument("--inputs", required=True, help="points, one per row: .npy, .csv or .json")
+    _add_output_options(evaluate)
+    return parser
+
+
+def _add_output_options(parser):
+    parser.add_argument("--json", action="store_true", help="print the machine-readable result instead of the summary")
+    parser.add_argument("--report", help="also write the machine-readable result to this file")
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        if arguments.command == "check":
+            return _check_predicate(arguments)
+        if arguments.command == "verify":
+            return _verify(arguments)
+        return _evaluate(arguments)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _emit(arguments, result: dict, summary: str) -> None:
+    from verifier.files import write_json
+
+    if arguments.report:
+        write_json(arguments.report, result)
+    if arguments.json:
+        print(json.dumps(result, sort_keys=True, indent=1))
+    else:
+        print(summary)
+
+
+def _progress(arguments, message: str) -> None:
+    if not arguments.json and sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)
+
+
+def _check_predicate(arguments) -> int:
+    from verifier.files import write_canonical_json, write_json
+    from verifier.predicate_check import ARITY_LIMIT_REASON, MAX_CHECK_ARITY, check_predicate
+    from verifier.predicates import parse_predicate, with_convention
+
+    predicate = with_convention(parse_predicate(arguments.predicate, arguments.arity), arguments.convention)
+    if predicate.arity > MAX_CHECK_ARITY:
+        raise InputError(f"predicate {predicate.name} has arity {predicate.arity}, above the limit {MAX_CHECK_ARITY}: {ARITY_LIMIT_REASON}")
+    if predicate.arity == 0:
+        raise InputError(f"predicate {predicate.name} has arity 0; a network needs at least one input")
+
+    _progress(arguments, f"building and checking the {arguments.construction} network of {predicate.name} on {2**predicate.arity} inputs ...")
+    result = check_predicate(predicate, arguments.construction, arguments.seed)
+    certificate = result.certificate
+
+    out = arguments.out or f"{_file_stem(predicate.name)}.cert.json"
+    write_json(out, certificate)
+    if arguments.network_out:
+        write_canonical_json(arguments.network_out, certificate["network"])
+    _emit(arguments, certificate, _predicate_summary(certificate, out))
+
+    if not result.computes_predicate:
+        return EXIT_FAILED
+    if arguments.strict and result.findings:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _file_stem(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80] or "predicate"
+
+
+def _predicate_summary(certificate: dict, out: str) -> str:
+    predicate = certificate["predicate"]
+    network_class = certificate["network_class"]
+    check = certificate["exhaustive_check"]
+    lipschitz = certificate["lipschitz"]
+    lines = [
+        f"predicate {_clip(predicate['name'])} (k = {predicate['arity']}, truth table {_clip(predicate['truth_table'])}), "
+        f"construction {certificate['construction']['name']}",
+        f"network: depth {network_class['depth']}, size {network_class['size']}, tau {network_class['tau']}, "
+        f"sha256 {certificate['network_sha256'][:16]}...",
+        f"exhaustive check on {check['inputs']} inputs: {check['status'].upper()}"
+        + (f", {check['mismatches']} mismatches" if check["mismatches"] else ""),
+    ]
+    if check["first_failure"]:
+        failure = check["first_failure"]
+        lines.append(f"  first failing input {failure['input']}: P = {failure['expected']}, network = {failure['network']}")
+    lines.append(f"Lipschitz constant: proved between {_short(lipschitz['lower'])} and {_short(lipschitz['upper'])}")
+    lines.append("claims:")
+    for claim in certificate["claims"]:
+        marker = {"holds": "  holds    ", "fails": "! FAILS    ", "undecided": "? undecided"}[claim["status"]]
+        lines.append(f"  {marker} {claim['id']}: stated {claim['stated']}, measured {_short(claim['measured'])}")
+    findings = [c for c in certificate["claims"] if c["status"] != "holds"]
+    if findings:
+        lines.append(f"{len(findings)} stated bound(s) not proved to hold: see the claims marked above")
+    lines.append(f"certificate written to {out}")
+    return "\n".join(lines)
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
+def _short(text: str) -> str:
+    """Return an exact fraction with a decimal approximation beside it when it is long."""
+    if "/" not in text or len(text) < 12:
+        return text
+    from fractions import Fraction
+
+    return f"{float(Fraction(text)):.6g} (exactly {text})" if len(text) < 40 else f"{float(Fraction(text)):.6g}"
+
+
+def _verify(arguments) -> int:
+    from verifier.checker import verify_file
+
+    outcome = verify_file(arguments.certificate, arguments.network)
+    summary = (
+        f"{arguments.certificate}: verified, {outcome['checked']} recorded values re-derived"
+        if outcome["valid"]
+        else f"{arguments.certificate}: INVALID: {outcome['failure']}"
+    )
+    _emit(arguments, outcome, summary)
+    return EXIT_OK if outcome["valid"] else EXIT_FAILED
+
+
+def _evaluate(arguments) -> int:
+    from verifier.evaluator import evaluate, points_to_integers
+    from verifier.files import read_points
+    from verifier.network import load_network
+
+    network = load_network(arguments.network)
+    points = read_points(arguments.inputs, network.input_dim)
+    matrix, exponent, tau = points_to_integers(points)
+    evaluation = evaluate(network, matrix, exponent, tau)
+    outputs = evaluation.outputs
+    result = {
+        "network_sha256": network.sha256(),
+        "points": [
+            {"input": [str(v) for v in point], "output": [str(v) for v in output], "sign": [1 if v >= 0 else -1 for v in output]}
+            for point, output in zip(points, outputs)
+        ],
+        "layers": [
+            {"layer": i, "measured_bits": r.measured_bits, "bound_bits": r.bound_bits, "backend": r.backend}
+            for i, r in enumerate(evaluation.layers, start=1)
+        ],
+    }
+    lines = [f"{' '.join(str(v) for v in point)} -> {' '.join(str(v) for v in output)}" for point, output in zip(points, outputs)]
+    _emit(arguments, result, "\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,127 @@
+"""Atomic file output and reading of evaluation points."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from verifier.dyadic import Dyadic, NotDyadicError, parse_exact
+from verifier.errors import InputError
+from verifier.network import canonical_dumps, load_json
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a file beside it and a rename, so a failure leaves no half file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    except OSError as error:
+        raise InputError(f"{path}: cannot write ({error.strerror})") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o666 & ~_current_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_json(path: str, data) -> None:
+    """Write JSON with sorted keys and indentation, atomically."""
+    write_atomic(path, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def write_canonical_json(path: str, data) -> None:
+    write_atomic(path, canonical_dumps(data) + "\n")
+
+
+def read_points(path: str, dimension: int) -> list[list[Dyadic]]:
+    """Read evaluation points, one per row, from .npy, .csv or .json, as exact dyadic numbers.
+
+    Floats in .npy files are taken at their exact binary value. CSV and JSON cells
+    are exact text ('-3/8', '0.375', '2^-4'); a JSON float is taken exactly too.
+    """
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".npy":
+        rows = _read_npy(path)
+    elif extension == ".csv":
+        rows = _read_csv(path)
+    elif extension == ".json":
+        rows = _read_json_points(path)
+    else:
+        raise InputError(f"{path}: unknown points format {extension or '(none)'}; expected .npy, .csv or .json")
+    if not rows:
+        raise InputError(f"{path}: no points found")
+    for index, row in enumerate(rows):
+        if len(row) != dimension:
+            raise InputError(f"{path}: point {index + 1} has {len(row)} coordinates but the network takes {dimension}")
+    return rows
+
+
+def _read_npy(path: str) -> list[list[Dyadic]]:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: not a readable .npy file ({error})") from None
+    if array.dtype.kind not in "iuf":
+        raise InputError(f"{path}: expected an integer or float array, found dtype {array.dtype}")
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2:
+        raise InputError(f"{path}: expected a 2-d array of points (one per row), found {array.ndim} dimensions")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        row, col = np.argwhere(~np.isfinite(array))[0]
+        raise InputError(f"{path}: point {row + 1}, coordinate {col + 1} is {array[row, col]}, not a finite number")
+    return [[Dyadic(value) for value in row.tolist()] for row in array]
+
+
+def _read_csv(path: str) -> list[list[Dyadic]]:
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            lines = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    rows = []
+    for line_number, row in enumerate(lines, start=1):
+        rows.append([_exact_cell(cell, f"{path}: line {line_number}, column {column}") for column, cell in enumerate(row, start=1)])
+    return rows
+
+
+def _read_json_points(path: str) -> list[list[Dyadic]]:
+    data = load_json(path)
+    if not isinstance(data, list) or not all(isinstance(row, list) for row in data):
+        raise InputError(f"{path}: expected a list of points, each a list of numbers")
+    rows = []
+    for index, row in enumerate(data):
+        converted = []
+        for column, value in enumerate(row):
+            where = f"{path}: point {index + 1}, coordinate {column + 1}"
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise InputError(f"{where}: expected a number, found {value!r}")
+            converted.append(Dyadic(value) if not isinstance(value, str) else _exact_cell(value, where))
+        rows.append(converted)
+    return rows
+
+
+def _exact_cell(text: str, where: str) -> Dyadic:
+    try:
+        return parse_exact(text)
+    except NotDyadicError as error:
+        raise InputError(f"{where}: {error}") from None
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
