@@ -16,7 +16,9 @@ from verifier.errors import InputError
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """An argument parser that exits with code 2 and a one-line message on invalid arguments."""
+
     def error(self, message):
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -24,11 +26,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m verifier", description="Exact checks of bit-complexity claims about ReLU networks.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="python -m verifier", description="Exact checks of bit-complexity claims about ReLU networks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     check = commands.add_parser("check", help="build a construction, check it exactly and write its certificate")
-    check_kinds = check.add_subparsers(dest="kind", required=True, parser_class=_Parser)
+    check_kinds = check.add_subparsers(dest="kind", required=True, parser_class=Parser)
     predicate = check_kinds.add_parser(
         "predicate",
         help="the Lemma 3.3 network of a predicate",
@@ -47,22 +49,31 @@ def build_parser() -> argparse.ArgumentParser:
     predicate.add_argument("--seed", type=int, default=0, help="seed for proposing Lipschitz lower-bound witnesses (default: 0)")
     predicate.add_argument("--out", help="certificate path (default: NAME.cert.json)")
     predicate.add_argument("--network-out", help="also write the network file here")
-    _add_output_options(predicate)
+    add_output_options(predicate)
     predicate.add_argument("--strict", action="store_true", help="exit 1 when a stated bound is not proved to hold")
 
     verify = commands.add_parser("verify", help="re-check a certificate from nothing")
     verify.add_argument("certificate")
     verify.add_argument("--network", help="a network file to use instead of the one embedded in the certificate")
-    _add_output_options(verify)
+    add_output_options(verify)
 
     evaluate = commands.add_parser("eval", help="evaluate a network exactly at given points")
     evaluate.add_argument("network", help="a network file, or a certificate with an embedded network")
     evaluate.add_argument("--inputs", required=True, help="points, one per row: .npy, .csv or .json")
-    _add_output_options(evaluate)
+    add_output_options(evaluate)
+
+    predicate.set_defaults(handler=_check_predicate)
+    verify.set_defaults(handler=_verify)
+    evaluate.set_defaults(handler=_evaluate)
+
+    from verifier.commands import register_all
+
+    register_all(commands, check_kinds)
     return parser
 
 
-def _add_output_options(parser):
+def add_output_options(parser):
+    """Add --json and --report, which every command that produces a result takes."""
     parser.add_argument("--json", action="store_true", help="print the machine-readable result instead of the summary")
     parser.add_argument("--report", help="also write the machine-readable result to this file")
 
@@ -71,17 +82,14 @@ def main(argv=None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     try:
-        if arguments.command == "check":
-            return _check_predicate(arguments)
-        if arguments.command == "verify":
-            return _verify(arguments)
-        return _evaluate(arguments)
+        return arguments.handler(arguments)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
 
 
-def _emit(arguments, result: dict, summary: str) -> None:
+def emit(arguments, result: dict, summary: str) -> None:
+    """Print the summary, or the JSON result under --json, and write --report if given."""
     from verifier.files import write_json
 
     if arguments.report:
@@ -92,7 +100,8 @@ def _emit(arguments, result: dict, summary: str) -> None:
         print(summary)
 
 
-def _progress(arguments, message: str) -> None:
+def progress(arguments, message: str) -> None:
+    """Show a progress message on a terminal, and nothing under --json."""
     if not arguments.json and sys.stderr.isatty():
         print(message, file=sys.stderr, flush=True)
 
@@ -108,7 +117,7 @@ def _check_predicate(arguments) -> int:
     if predicate.arity == 0:
         raise InputError(f"predicate {predicate.name} has arity 0; a network needs at least one input")
 
-    _progress(arguments, f"building and checking the {arguments.construction} network of {predicate.name} on {2**predicate.arity} inputs ...")
+    progress(arguments, f"building and checking the {arguments.construction} network of {predicate.name} on {2**predicate.arity} inputs ...")
     result = check_predicate(predicate, arguments.construction, arguments.seed)
     certificate = result.certificate
 
@@ -116,7 +125,7 @@ def _check_predicate(arguments) -> int:
     write_json(out, certificate)
     if arguments.network_out:
         write_canonical_json(arguments.network_out, certificate["network"])
-    _emit(arguments, certificate, _predicate_summary(certificate, out))
+    emit(arguments, certificate, _predicate_summary(certificate, out))
 
     if not result.computes_predicate:
         return EXIT_FAILED
@@ -179,7 +188,7 @@ def _verify(arguments) -> int:
         if outcome["valid"]
         else f"{arguments.certificate}: INVALID: {outcome['failure']}"
     )
-    _emit(arguments, outcome, summary)
+    emit(arguments, outcome, summary)
     return EXIT_OK if outcome["valid"] else EXIT_FAILED
 
 
@@ -205,5 +214,5 @@ def _evaluate(arguments) -> int:
         ],
     }
     lines = [f"{' '.join(str(v) for v in point)} -> {' '.join(str(v) for v in output)}" for point, output in zip(points, outputs)]
-    _emit(arguments, result, "\n".join(lines))
+    emit(arguments, result, "\n".join(lines))
     return EXIT_OK
