@@ -1,6 +1,5 @@
 import json
 
-import numpy as np
 import pytest
 
 from verifier.combinators import compose, linear_combination, pad_depth, stack_parallel

@@ -10,7 +10,6 @@ bounds straddle it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
