@@ -113,3 +113,20 @@ def test_eval_rejects_bad_files(tmp_path):
     assert result.returncode == 2
     assert "not a dyadic rational" in result.stderr
     assert "layers[0].weights[0][2]" in result.stderr
+
+
+def test_eval_rounding_rule_is_recorded(tmp_path):
+    network = tmp_path / "n.json"
+    run("check", "predicate", "parity:2", "--out", str(tmp_path / "c.json"), "--network-out", str(network))
+    points = tmp_path / "p.csv"
+    points.write_text("0.1,1\n")
+    rejected = run("eval", str(network), "--inputs", str(points))
+    assert rejected.returncode == 2
+    assert "name a rounding rule" in rejected.stderr
+    result = run("eval", str(network), "--inputs", str(points), "--rounding", "floor", "--precision", "4", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["rounding"] == {"rule": "floor", "precision": 4}
+    # floor(0.1 * 16) / 16 = 1/16; |1/16 + 1| - |1| = 1/16.
+    assert report["points"][0]["input"] == ["1/16", "1"]
+    assert report["points"][0]["output"] == ["1/16"]

@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="evaluate a network exactly at given points")
     evaluate.add_argument("network", help="a network file, or a certificate with an embedded network")
     evaluate.add_argument("--inputs", required=True, help="points, one per row: .npy, .csv or .json")
+    evaluate.add_argument("--rounding", choices=["nearest", "floor", "ceil"],
+                          help="round point coordinates that are not dyadic (such as 0.1) by this rule; by default they are rejected")
+    evaluate.add_argument("--precision", type=int, default=64,
+                          help="with --rounding, round to a multiple of 2^-PRECISION (default: 64)")
     add_output_options(evaluate)
 
     predicate.set_defaults(handler=_check_predicate)
@@ -198,12 +202,15 @@ def _evaluate(arguments) -> int:
     from verifier.network import load_network
 
     network = load_network(arguments.network)
-    points = read_points(arguments.inputs, network.input_dim)
+    if arguments.precision < 0:
+        raise InputError(f"--precision must be a non-negative number of bits, found {arguments.precision}")
+    points = read_points(arguments.inputs, network.input_dim, arguments.rounding, arguments.precision)
     matrix, exponent, tau = points_to_integers(points)
     evaluation = evaluate(network, matrix, exponent, tau)
     outputs = evaluation.outputs
     result = {
         "network_sha256": network.sha256(),
+        "rounding": {"rule": arguments.rounding, "precision": arguments.precision} if arguments.rounding else None,
         "points": [
             {"input": [str(v) for v in point], "output": [str(v) for v in output], "sign": [1 if v >= 0 else -1 for v in output]}
             for point, output in zip(points, outputs)

@@ -14,8 +14,11 @@ from verifier.errors import InputError
 from verifier.network import canonical_dumps, load_json
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a file beside it and a rename, so a failure leaves no half file."""
+def write_atomic(path: str, text: str | bytes) -> None:
+    """Write ``text`` (str, or bytes for binary files) to ``path`` through a file beside it and a rename.
+
+    A failure leaves no half file.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(directory, exist_ok=True)
@@ -23,8 +26,12 @@ def write_atomic(path: str, text: str) -> None:
     except OSError as error:
         raise InputError(f"{path}: cannot write ({error.strerror})") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
         os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
     except BaseException:
@@ -48,19 +55,21 @@ def write_canonical_json(path: str, data) -> None:
     write_atomic(path, canonical_dumps(data) + "\n")
 
 
-def read_points(path: str, dimension: int) -> list[list[Dyadic]]:
+def read_points(path: str, dimension: int, rounding: str | None = None, precision: int = 64) -> list[list[Dyadic]]:
     """Read evaluation points, one per row, from .npy, .csv or .json, as exact dyadic numbers.
 
     Floats in .npy files are taken at their exact binary value. CSV and JSON cells
     are exact text ('-3/8', '0.375', '2^-4'); a JSON float is taken exactly too.
+    Text that is not dyadic ('0.1') is rejected unless ``rounding`` names a rule,
+    which rounds it to a multiple of 2^-precision.
     """
     extension = os.path.splitext(path)[1].lower()
     if extension == ".npy":
         rows = _read_npy(path)
     elif extension == ".csv":
-        rows = _read_csv(path)
+        rows = _read_csv(path, rounding, precision)
     elif extension == ".json":
-        rows = _read_json_points(path)
+        rows = _read_json_points(path, rounding, precision)
     else:
         raise InputError(f"{path}: unknown points format {extension or '(none)'}; expected .npy, .csv or .json")
     if not rows:
@@ -90,7 +99,7 @@ def _read_npy(path: str) -> list[list[Dyadic]]:
     return [[Dyadic(value) for value in row.tolist()] for row in array]
 
 
-def _read_csv(path: str) -> list[list[Dyadic]]:
+def _read_csv(path: str, rounding: str | None, precision: int) -> list[list[Dyadic]]:
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             lines = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
@@ -98,11 +107,12 @@ def _read_csv(path: str) -> list[list[Dyadic]]:
         raise InputError(f"{path}: file not found") from None
     rows = []
     for line_number, row in enumerate(lines, start=1):
-        rows.append([_exact_cell(cell, f"{path}: line {line_number}, column {column}") for column, cell in enumerate(row, start=1)])
+        where = f"{path}: line {line_number}, column"
+        rows.append([_exact_cell(cell, f"{where} {column}", rounding, precision) for column, cell in enumerate(row, start=1)])
     return rows
 
 
-def _read_json_points(path: str) -> list[list[Dyadic]]:
+def _read_json_points(path: str, rounding: str | None, precision: int) -> list[list[Dyadic]]:
     data = load_json(path)
     if not isinstance(data, list) or not all(isinstance(row, list) for row in data):
         raise InputError(f"{path}: expected a list of points, each a list of numbers")
@@ -113,14 +123,14 @@ def _read_json_points(path: str) -> list[list[Dyadic]]:
             where = f"{path}: point {index + 1}, coordinate {column + 1}"
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise InputError(f"{where}: expected a number, found {value!r}")
-            converted.append(Dyadic(value) if not isinstance(value, str) else _exact_cell(value, where))
+            converted.append(Dyadic(value) if not isinstance(value, str) else _exact_cell(value, where, rounding, precision))
         rows.append(converted)
     return rows
 
 
-def _exact_cell(text: str, where: str) -> Dyadic:
+def _exact_cell(text: str, where: str, rounding: str | None, precision: int) -> Dyadic:
     try:
-        return parse_exact(text)
+        return parse_exact(text, rounding, precision)
     except NotDyadicError as error:
         raise InputError(f"{where}: {error}") from None
     except InputError as error:
