@@ -122,7 +122,7 @@ def test_eval_rounding_rule_is_recorded(tmp_path):
     points.write_text("0.1,1\n")
     rejected = run("eval", str(network), "--inputs", str(points))
     assert rejected.returncode == 2
-    assert "name a rounding rule" in rejected.stderr
+    assert "pass --rounding" in rejected.stderr
     result = run("eval", str(network), "--inputs", str(points), "--rounding", "floor", "--precision", "4", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -130,3 +130,22 @@ def test_eval_rounding_rule_is_recorded(tmp_path):
     # floor(0.1 * 16) / 16 = 1/16; |1/16 + 1| - |1| = 1/16.
     assert report["points"][0]["input"] == ["1/16", "1"]
     assert report["points"][0]["output"] == ["1/16"]
+
+
+def test_output_path_that_is_a_directory(tmp_path):
+    result = run("check", "predicate", "TSA", "--out", str(tmp_path / "c.json"), "--network-out", str(tmp_path))
+    assert result.returncode == 2
+    assert "is a directory" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_json_float_point_rejected(tmp_path):
+    network = tmp_path / "n.json"
+    run("check", "predicate", "parity:2", "--out", str(tmp_path / "c.json"), "--network-out", str(network))
+    for text, message in [("[[1, 0.1]]", "JSON float 0.1"), ("[[1, 1e400]]", "JSON float 1E+400")]:
+        points = tmp_path / "p.json"
+        points.write_text(text)
+        result = run("eval", str(network), "--inputs", str(points))
+        assert result.returncode == 2
+        assert message in result.stderr
+        assert "point 1, coordinate 2" in result.stderr

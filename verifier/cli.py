@@ -115,7 +115,11 @@ def _check_predicate(arguments) -> int:
     from verifier.predicate_check import ARITY_LIMIT_REASON, MAX_CHECK_ARITY, check_predicate
     from verifier.predicates import parse_predicate, with_convention
 
+    from verifier.files import check_output_paths
+
     predicate = with_convention(parse_predicate(arguments.predicate, arguments.arity), arguments.convention)
+    out = arguments.out or f"{_file_stem(predicate.name)}.cert.json"
+    check_output_paths(out, arguments.network_out, arguments.report)
     if predicate.arity > MAX_CHECK_ARITY:
         raise InputError(f"predicate {predicate.name} has arity {predicate.arity}, above the limit {MAX_CHECK_ARITY}: {ARITY_LIMIT_REASON}")
     if predicate.arity == 0:
@@ -125,7 +129,6 @@ def _check_predicate(arguments) -> int:
     result = check_predicate(predicate, arguments.construction, arguments.seed)
     certificate = result.certificate
 
-    out = arguments.out or f"{_file_stem(predicate.name)}.cert.json"
     write_json(out, certificate)
     if arguments.network_out:
         write_canonical_json(arguments.network_out, certificate["network"])
@@ -147,8 +150,9 @@ def _predicate_summary(certificate: dict, out: str) -> str:
     network_class = certificate["network_class"]
     check = certificate["exhaustive_check"]
     lipschitz = certificate["lipschitz"]
+    table = predicate["truth_table"] if predicate["arity"] >= 2 else f"{predicate['truth_table']} with --arity {predicate['arity']}"
     lines = [
-        f"predicate {_clip(predicate['name'])} (k = {predicate['arity']}, truth table {_clip(predicate['truth_table'])}), "
+        f"predicate {_clip(predicate['name'])} (k = {predicate['arity']}, truth table {_clip(table)}), "
         f"construction {certificate['construction']['name']}",
         f"network: depth {network_class['depth']}, size {network_class['size']}, tau {network_class['tau']}, "
         f"sha256 {certificate['network_sha256'][:16]}...",
@@ -158,14 +162,22 @@ def _predicate_summary(certificate: dict, out: str) -> str:
     if check["first_failure"]:
         failure = check["first_failure"]
         lines.append(f"  first failing input {failure['input']}: P = {failure['expected']}, network = {failure['network']}")
-    lines.append(f"Lipschitz constant: proved between {_short(lipschitz['lower'])} and {_short(lipschitz['upper'])}")
-    lines.append("claims:")
-    for claim in certificate["claims"]:
-        marker = {"holds": "  holds    ", "fails": "! FAILS    ", "undecided": "? undecided"}[claim["status"]]
-        lines.append(f"  {marker} {claim['id']}: stated {claim['stated']}, measured {_short(claim['measured'])}")
+    lines.append(
+        f"Lipschitz constant: proved between {_decimal(lipschitz['lower'], 'down')} and {_decimal(lipschitz['upper'], 'up')}"
+        " (decimals rounded outwards; exact values in the certificate)"
+    )
+
     findings = [c for c in certificate["claims"] if c["status"] != "holds"]
     if findings:
-        lines.append(f"{len(findings)} stated bound(s) not proved to hold: see the claims marked above")
+        refuted = sum(c["status"] == "fails" for c in findings)
+        lines.append(
+            f"FINDINGS: {refuted} stated bound(s) refuted and {len(findings) - refuted} undecided by exact arithmetic: "
+            + ", ".join(c["id"] for c in findings)
+        )
+    lines.append("claims (stated bound, then the measured value or its proved upper bound):")
+    for claim in certificate["claims"]:
+        marker = {"holds": "  holds    ", "fails": "! FAILS    ", "undecided": "? undecided"}[claim["status"]]
+        lines.append(f"  {marker} {claim['id']}: stated {claim['stated']}, measured {_decimal(claim['measured'], 'up')}")
     lines.append(f"certificate written to {out}")
     return "\n".join(lines)
 
@@ -174,13 +186,20 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit - 3]}..."
 
 
-def _short(text: str) -> str:
-    """Return an exact fraction with a decimal approximation beside it when it is long."""
-    if "/" not in text or len(text) < 12:
-        return text
+def _decimal(text: str, direction: str) -> str:
+    """Return an exact fraction as 6 significant decimal digits rounded up or down, marked with '<=' or '>='.
+
+    Integers and text that is not a fraction are returned unchanged.
+    """
+    from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
     from fractions import Fraction
 
-    return f"{float(Fraction(text)):.6g} (exactly {text})" if len(text) < 40 else f"{float(Fraction(text)):.6g}"
+    if "/" not in text:
+        return text
+    value = Fraction(text)
+    context = Context(prec=6, rounding=ROUND_CEILING if direction == "up" else ROUND_FLOOR)
+    rounded = context.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return f"{'<=' if direction == 'up' else '>='} {rounded}"
 
 
 def _verify(arguments) -> int:

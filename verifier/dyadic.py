@@ -271,7 +271,7 @@ def parse_exact(text: str, rounding: str | None = None, precision: int = 64) -> 
     except NotDyadicError:
         raise NotDyadicError(
             f"{text.strip()!r} is not a dyadic rational (its reduced denominator "
-            f"{value.denominator} is not a power of two); name a rounding rule to accept it"
+            f"{value.denominator} is not a power of two)"
         ) from None
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import tempfile
+from decimal import Decimal
 
 import numpy as np
 
@@ -17,8 +19,14 @@ from verifier.network import canonical_dumps, load_json
 def write_atomic(path: str, text: str | bytes) -> None:
     """Write ``text`` (str, or bytes for binary files) to ``path`` through a file beside it and a rename.
 
-    A failure leaves no half file.
+    A failure leaves no half file. An existing target that is not a regular file
+    (such as /dev/null) is written in place instead, so it is never replaced.
     """
+    check_output_paths(path)
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        with open(path, "wb" if isinstance(text, bytes) else "w") as stream:
+            stream.write(text)
+        return
     directory = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(directory, exist_ok=True)
@@ -40,6 +48,13 @@ def write_atomic(path: str, text: str | bytes) -> None:
         raise
 
 
+def check_output_paths(*paths: str | None) -> None:
+    """Raise InputError for an output path that is a directory, before anything is written."""
+    for path in paths:
+        if path is not None and os.path.isdir(path):
+            raise InputError(f"{path}: is a directory; expected the path of a file to write")
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -59,7 +74,7 @@ def read_points(path: str, dimension: int, rounding: str | None = None, precisio
     """Read evaluation points, one per row, from .npy, .csv or .json, as exact dyadic numbers.
 
     Floats in .npy files are taken at their exact binary value. CSV and JSON cells
-    are exact text ('-3/8', '0.375', '2^-4'); a JSON float is taken exactly too.
+    are exact text ('-3/8', '0.375', '2^-4') or JSON integers; JSON floats are rejected.
     Text that is not dyadic ('0.1') is rejected unless ``rounding`` names a rule,
     which rounds it to a multiple of 2^-precision.
     """
@@ -121,9 +136,11 @@ def _read_json_points(path: str, rounding: str | None, precision: int) -> list[l
         converted = []
         for column, value in enumerate(row):
             where = f"{path}: point {index + 1}, coordinate {column + 1}"
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                raise InputError(f"{where}: expected a number, found {value!r}")
-            converted.append(Dyadic(value) if not isinstance(value, str) else _exact_cell(value, where, rounding, precision))
+            if isinstance(value, Decimal):
+                raise InputError(f"{where}: found the JSON float {value}; write exact numbers as strings such as \"-3/8\"")
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise InputError(f"{where}: expected an exact number written as a string such as \"-3/8\", found {json.dumps(value)}")
+            converted.append(Dyadic(value) if isinstance(value, int) else _exact_cell(value, where, rounding, precision))
         rows.append(converted)
     return rows
 
@@ -132,6 +149,6 @@ def _exact_cell(text: str, where: str, rounding: str | None, precision: int) -> 
     try:
         return parse_exact(text, rounding, precision)
     except NotDyadicError as error:
-        raise InputError(f"{where}: {error}") from None
+        raise InputError(f"{where}: {error}; pass --rounding to round such values") from None
     except InputError as error:
         raise InputError(f"{where}: {error}") from None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Sequence
 
@@ -318,7 +319,7 @@ def canonical_dumps(data) -> str:
 
 
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number that can be held exactly")
+    raise ValueError(f"{name} is not a finite number, and every number in these files must be exact")
 
 
 def load_json(path: str):
@@ -333,7 +334,7 @@ def load_json(path: str):
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise InputError(f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
     except ValueError as error:
@@ -350,14 +351,14 @@ def load_network(path: str) -> Network:
 
 def _read_number(value, where: str) -> Dyadic:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        kind = "a JSON float" if isinstance(value, float) else type(value).__name__
+        kind = "a JSON float" if isinstance(value, Decimal) else type(value).__name__
         raise InputError(f"{where}: expected an exact number written as a string such as \"-3/8\", found {kind} {value!r}")
     if isinstance(value, int):
         return Dyadic(value)
     try:
         return parse_exact(value)
     except NotDyadicError as error:
-        raise InputError(f"{where}: {error}; network weights must lie in some R_tau") from None
+        raise InputError(f"{where}: {error}; network weights and biases must be dyadic, so that they lie in some R_tau") from None
     except InputError as error:
         raise InputError(f"{where}: {error}") from None
 

@@ -20,6 +20,8 @@ from verifier.errors import InputError
 
 KINDS = {
     "predicate-network": "verifier.checker.predicate",
+    "goldreich-generator": "verifier.checker.generator",
+    "threshold-circuit-network": "verifier.checker.circuit",
 }
 
 
@@ -46,4 +48,7 @@ def verify_file(path: str, network_path: str | None = None) -> dict:
         network = load_json(network_path)
         if isinstance(network, dict) and "network" in network and "layers" not in network:
             network = network["network"]  # a certificate given as the network file
-    return verify_certificate(data, network)
+    try:
+        return verify_certificate(data, network)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None

@@ -143,7 +143,7 @@ def read_count(value, path: str) -> int:
 def read_dyadic(value, path: str) -> Fraction:
     number = read_exact(value, path)
     if number.denominator & (number.denominator - 1):
-        raise InputError(f"{path}: {value} is not a dyadic rational (its denominator is not a power of two)")
+        raise Failure(f"{path}: {value} is not a dyadic rational (its denominator is not a power of two)")
     return number
 
 
