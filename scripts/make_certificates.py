@@ -17,6 +17,9 @@ CERTIFICATES = ROOT / "certificates"
 COMMANDS = {
     "TSA.cert.json": ["check", "predicate", "TSA"],
     "TSA-appendix.cert.json": ["check", "predicate", "TSA", "--construction", "appendix"],
+    "goldreich-m50-d200-TSA.cert.json": ["generate", "goldreich", "--m", "50", "--d", "200", "--predicate", "TSA", "--seed", "0"],
+    "c17.cert.json": ["check", "circuit", "--circuit", "../shared/data/iscas85/c17.bench"],
+    "c432.cert.json": ["check", "circuit", "--circuit", "../shared/data/iscas85/c432.bench"],
 }
 
 
