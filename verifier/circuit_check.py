@@ -36,6 +36,7 @@ import numpy as np
 
 from verifier import __version__
 from verifier.circuits import Circuit, Gate, file_sha256, gate_truth, simulate
+from verifier.claims import make_claim
 from verifier.constructions.threshold import (
     LEVELLING_RULES,
     RULES,
@@ -425,10 +426,6 @@ def check_circuit(network: Network, circuit: Circuit, source_path: str, construc
     return CircuitCheck(certificate, computes, findings)
 
 
-def _claim(identifier, source, statement, stated, measured, status, method) -> dict:
-    return {"id": identifier, "source": source, "statement": statement, "stated": str(stated),
-            "measured": str(measured), "status": status, "method": method}
-
 
 def _holds(measured: int, stated: int) -> str:
     return "holds" if measured <= stated else "fails"
@@ -450,22 +447,22 @@ def _claims(network, levelled, gate_proof, checked, forms) -> list[dict]:
                 f"{checked['points']} inputs; threshold forms {'pass' if forms_hold else 'fail'}")
     method = GATE_PROOF_METHOD if gate_proof.status == "pass" else f"exact: {checked['method']} evaluation against the circuit simulator"
 
-    claims = [_claim("lemma-4.4/computes-circuit", "Lemma 4.4, step 1",
+    claims = [make_claim("lemma-4.4/computes-circuit", "Lemma 4.4, step 1",
                      "the network equals the circuit on every input of {+-1}^n",
                      "0 mismatches on all inputs", measured, status, method)]
-    claims.append(_claim("lemma-2.11/depth", "Lemma 2.11", "the levelled circuit has the depth D of the circuit",
+    claims.append(make_claim("lemma-2.11/depth", "Lemma 2.11", "the levelled circuit has the depth D of the circuit",
                          depth, levelled.depth, _holds(levelled.depth, depth), "exact: count of levels"))
-    claims.append(_claim("lemma-2.11/size", "Lemma 2.11", "the levelled circuit has size at most D * S",
+    claims.append(make_claim("lemma-2.11/size", "Lemma 2.11", "the levelled circuit has size at most D * S",
                          depth * size, levelled_size, _holds(levelled_size, depth * size), "exact: count of levelled gates"))
-    claims.append(_claim("lemma-4.4/depth", "Lemma 4.4, step 1",
+    claims.append(make_claim("lemma-4.4/depth", "Lemma 4.4, step 1",
                          "depth Theta(D); the concrete count of equation (14) is two affine maps per level, 2D",
                          2 * depth, network.depth, _holds(network.depth, 2 * depth), "exact: count of layers"))
-    claims.append(_claim("lemma-4.4/size", "Lemma 4.4, step 1",
+    claims.append(make_claim("lemma-4.4/size", "Lemma 4.4, step 1",
                          "size 3d + Theta(S) for f o h_xi; the concrete count of equation (14) for f is 3 S' - k_D hidden "
                          "units for S' levelled gates and k_D outputs",
                          3 * levelled_size - outputs, network.size, _holds(network.size, 3 * levelled_size - outputs),
                          "exact: count of hidden units"))
-    claims.append(_claim("lemma-4.4/size-order", "Lemma 4.4 with Lemma 2.11",
+    claims.append(make_claim("lemma-4.4/size-order", "Lemma 4.4 with Lemma 2.11",
                          "size at most 3 D S, from 3 S' hidden units and S' <= D S",
                          3 * depth * size, network.size, _holds(network.size, 3 * depth * size), "exact: count of hidden units"))
     return claims

@@ -40,9 +40,11 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
-from verifier.dyadic import Dyadic, NotDyadicError, parse_exact
+from verifier.dyadic import Dyadic
 from verifier.errors import InputError
-from verifier.network import canonical_dumps, load_json
+from verifier.network import canonical_dumps, load_json, read_exact_number, read_text_file
+
+_DYADIC_WEIGHTS = "threshold gate weights and thresholds must be dyadic rationals"
 
 CIRCUIT_FORMAT = "verifier-circuit"
 SCHEMA_VERSION = 1
@@ -159,7 +161,7 @@ _SIGNAL = re.compile(rf"^{_NAME}$")
 
 def read_bench(path: str) -> Circuit:
     """Read an ISCAS ``.bench`` netlist; errors name the file and the line."""
-    text = _read_text(path)
+    text = read_text_file(path)
     inputs: list[str] = []
     outputs: list[tuple[str, int]] = []
     gates: list[Gate] = []
@@ -210,19 +212,6 @@ def read_bench(path: str) -> Circuit:
         if signal not in defined:
             raise InputError(f"{path}: line {number}: output {signal} is never driven (no INPUT({signal}) and no '{signal} = ...' line)")
     return _assemble(inputs, [signal for signal, _ in outputs], gates, path, lambda gate: f"line {defined[gate]}")
-
-
-def _read_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot be read ({error})") from None
-    if not text.strip():
-        raise InputError(f"{path}: the file is empty")
-    return text
 
 
 def _define(name: str, number: int, defined: dict[str, int], where: str) -> None:
@@ -363,25 +352,11 @@ def _json_gate(raw, where: str) -> Gate:
     weights = raw.get("weights")
     if not isinstance(weights, list) or len(weights) != len(inputs):
         raise InputError(f"{where}.weights: expected a list of {len(inputs)} exact numbers, one per input")
-    values = tuple(_exact_number(value, f"{where}.weights[{index}]") for index, value in enumerate(weights))
+    values = tuple(read_exact_number(value, f"{where}.weights[{index}]", _DYADIC_WEIGHTS) for index, value in enumerate(weights))
     if "threshold" not in raw:
         raise InputError(f"{where}.threshold: missing; a THRESHOLD gate computes sgn(<w, x> - threshold)")
-    threshold = _exact_number(raw["threshold"], f"{where}.threshold")
+    threshold = read_exact_number(raw["threshold"], f"{where}.threshold", _DYADIC_WEIGHTS)
     return Gate(name, gate_type, tuple(inputs), values, threshold)
-
-
-def _exact_number(value, where: str) -> Dyadic:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        kind = "a JSON float" if isinstance(value, float) else type(value).__name__
-        raise InputError(f"{where}: expected an exact number written as a string such as \"-3/8\", found {kind} {value!r}")
-    if isinstance(value, int):
-        return Dyadic(value)
-    try:
-        return parse_exact(value)
-    except NotDyadicError as error:
-        raise InputError(f"{where}: {error}; threshold gate weights must be dyadic rationals") from None
-    except InputError as error:
-        raise InputError(f"{where}: {error}") from None
 
 
 # Simulation.

@@ -28,13 +28,14 @@ import numpy as np
 import scipy.sparse
 
 from verifier import __version__
+from verifier.claims import decide, make_claim
 from verifier.constructions.goldreich import GoldreichGenerator, Hypergraph
 from verifier.constructions.lemma33 import RULES
 from verifier.dyadic import Dyadic
 from verifier.evaluator import evaluate, hypercube_points
 from verifier.network import Network
 from verifier.norms import lipschitz_lower_bound, prove_operator_norm
-from verifier.predicate_check import decide, subset_to_list
+from verifier.predicate_check import subset_to_list
 
 CERTIFICATE_SCHEMA_VERSION = 1
 CERTIFICATE_KIND = "goldreich-generator"
@@ -458,17 +459,6 @@ class GeneratorCheck:
     findings: list[dict]
 
 
-def _claim(identifier, source, statement, stated, measured, status, method) -> dict:
-    return {
-        "id": identifier,
-        "source": source,
-        "statement": statement,
-        "stated": str(stated),
-        "measured": str(measured),
-        "status": status,
-        "method": method,
-    }
-
 
 def check_goldreich(generator: GoldreichGenerator, bias_order: int = 2, seed: int = 0, avoid_bias: int | None = None,
                     biases: BiasReport | None = None, progress: Callable[[str], None] = lambda _: None) -> GeneratorCheck:
@@ -619,26 +609,26 @@ def _claims(generator: GoldreichGenerator, proof: CoordinateProof, wasserstein: 
     terms = len(predicate.fourier())
     claims = []
 
-    claims.append(_claim(
+    claims.append(make_claim(
         "goldreich/computes-generator", "Definitions 7 and 8, Corollary 3.4",
         f"G(x)_l = P(x_(S_l)) for all d = {d} outputs and all 2^{m} seeds",
         f"0 failing outputs of {d}", f"{len(proof.failing_outputs)} failing outputs of {d}",
         "holds" if proof.proves_generator else "fails", "exact: per-coordinate evaluation on all 2^k local inputs",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "corollary-3.4/depth", "Corollary 3.4", "L = k: every output coordinate has depth at most k",
         k, depth, "holds" if depth <= k else "fails", "exact: count of layers, maximum over outputs",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "corollary-3.4/bit-complexity", "Corollary 3.4",
         "tau = O(k); the proof's concrete count: Fourier coefficients are multiples of 2^-k in [-1, 1] and the other weights are 0 or +-1, so tau <= k",
         k, tau, "holds" if tau <= k else "fails", "exact: bit complexity of every weight and bias, maximum over outputs",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "corollary-3.4/size", "Corollary 3.4", "S = O(2^k k); concrete form 4 k 2^k",
         4 * k * 2**k, size, "holds" if size <= 4 * k * 2**k else "fails", "exact: count of hidden units per output, maximum over outputs",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "corollary-3.4/lipschitz", "Corollary 3.4",
         "Lambda = exp(O(k)); concrete form 6^k sqrt(r), r = number of non-zero Fourier terms",
         f"6^{k} sqrt({terms})", str(upper), decide(upper.to_fraction() ** 2, lower_squared, Fraction(36**k * terms)),
@@ -646,7 +636,7 @@ def _claims(generator: GoldreichGenerator, proof: CoordinateProof, wasserstein: 
     ))
 
     identical = len(proof.records) == 1 and proof.local_hashes[0] == generator.predicate_network.network.sha256()
-    claims.append(_claim(
+    claims.append(make_claim(
         "theorem-3.2/item-1", "Theorem 3.2, item 1",
         "tau, Lambda, L, S = O(1): every output coordinate is the predicate network N_P reading its hyperedge, "
         "so its class does not depend on m or d",
@@ -661,7 +651,7 @@ def _claims(generator: GoldreichGenerator, proof: CoordinateProof, wasserstein: 
         status = "undecided"
     else:
         status = "holds" if stated_beta >= 1 else "undecided"
-    claims.append(_claim(
+    claims.append(make_claim(
         "theorem-3.2/item-3", "Theorem 3.2, item 3, with Lemma 2.14",
         "W_1(G(U_m), U_d) >= 1; the proof's bound is Lemma 2.14 with alpha = 2, N = 2^m, N' = 2^d, valid because "
         "G(U_m) lies on at most 2^m points of {-1,+1}^d",

@@ -322,8 +322,8 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a finite number, and every number in these files must be exact")
 
 
-def load_json(path: str):
-    """Read a JSON file, rejecting NaN and Infinity, with errors that name the file and line."""
+def read_text_file(path: str) -> str:
+    """Read a UTF-8 text file, raising InputError that names the file when it is missing, unreadable or empty."""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -333,6 +333,15 @@ def load_json(path: str):
         raise InputError(f"{path}: cannot be read ({error})") from None
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
+    return text
+
+
+def load_json(path: str):
+    """Read a JSON file, rejecting NaN and Infinity, with errors that name the file and line.
+
+    JSON floats are read as decimal.Decimal, so that readers can reject them by name.
+    """
+    text = read_text_file(path)
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_float=Decimal)
     except json.JSONDecodeError as error:
@@ -349,7 +358,12 @@ def load_network(path: str) -> Network:
     return _read_network(data, path)
 
 
-def _read_number(value, where: str) -> Dyadic:
+def read_exact_number(value, where: str, requirement: str = "network weights and biases must be dyadic, so that they lie in some R_tau") -> Dyadic:
+    """Read an exact number from JSON: a string such as "-3/8" or a JSON integer, never a JSON float.
+
+    ``where`` names the place for error messages, and ``requirement`` says why a
+    non-dyadic value is rejected.
+    """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         kind = "a JSON float" if isinstance(value, Decimal) else type(value).__name__
         raise InputError(f"{where}: expected an exact number written as a string such as \"-3/8\", found {kind} {value!r}")
@@ -358,7 +372,7 @@ def _read_number(value, where: str) -> Dyadic:
     try:
         return parse_exact(value)
     except NotDyadicError as error:
-        raise InputError(f"{where}: {error}; network weights and biases must be dyadic, so that they lie in some R_tau") from None
+        raise InputError(f"{where}: {error}; {requirement}") from None
     except InputError as error:
         raise InputError(f"{where}: {error}") from None
 
@@ -427,6 +441,6 @@ def _read_layer(raw, expected_in: int, where: str) -> Layer:
         if (row, col) in seen:
             raise InputError(f"{place}: entry ({row}, {col}) is given twice")
         seen.add((row, col))
-        entries.append((row, col, _read_number(entry[2], place + "[2]")))
-    bias_values = [_read_number(b, f"{where}.bias[{i}]") for i, b in enumerate(bias)]
+        entries.append((row, col, read_exact_number(entry[2], place + "[2]")))
+    bias_values = [read_exact_number(b, f"{where}.bias[{i}]") for i, b in enumerate(bias)]
     return Layer.from_entries(tuple(shape), entries, bias_values)

@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from verifier import __version__
+from verifier.claims import decide, make_claim
 from verifier.constructions.lemma33 import RULES, build_predicate_network
 from verifier.dyadic import Dyadic
 from verifier.evaluator import evaluate, hypercube_points
@@ -60,26 +61,6 @@ def norm_lower_bound(layer) -> Fraction:
     squared = sum(x * x for x in image) / sum(x * x for x in vector)
     return squared / 4**layer.scale
 
-
-def decide(upper: Fraction, lower: Fraction, stated: Fraction) -> str:
-    """Return the status of 'value <= stated' from proved bounds lower <= value <= upper."""
-    if upper <= stated:
-        return "holds"
-    if lower > stated:
-        return "fails"
-    return "undecided"
-
-
-def _claim(identifier, source, statement, stated, measured, status, method):
-    return {
-        "id": identifier,
-        "source": source,
-        "statement": statement,
-        "stated": str(stated),
-        "measured": str(measured),
-        "status": status,
-        "method": method,
-    }
 
 
 def _exhaustive_check(network: Network, predicate) -> tuple[dict, list]:
@@ -222,28 +203,28 @@ def _claims(predicate, network, built, exhaustive, lipschitz_upper, lipschitz_lo
     terms = built.terms
     claims = []
 
-    claims.append(_claim(
+    claims.append(make_claim(
         "lemma-3.3/computes-predicate", "Lemma 3.3",
         "P(x) = W_k phi(... phi(W_1 x)) for every x in {+-1}^k",
         f"0 mismatches on {2**k} inputs", f"{exhaustive['mismatches']} mismatches on {exhaustive['inputs']} inputs",
         "holds" if exhaustive["status"] == "pass" else "fails", "exact: exhaustive evaluation on {+-1}^k",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "lemma-3.3/depth", "Lemma 3.3", "depth at most k (k weight matrices)",
         k, network.depth, "holds" if network.depth <= k else "fails", "exact: count of layers",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "lemma-3.3/bit-complexity", "Lemma 3.3",
         "entries in R_{O(k)}; the proof's concrete count: Fourier coefficients are multiples of 2^-k in [-1, 1] and product weights are 0 or +-1, so tau <= k",
         k, network.tau(), "holds" if network.tau() <= k else "fails", "exact: bit complexity of every weight and bias",
     ))
     proof_size = sum(4 * len(subset_to_list(s)) for s in terms)
-    claims.append(_claim(
+    claims.append(make_claim(
         "lemma-3.3/size-proof-count", "Lemma 3.3, Appendix A.2",
         "size at most the sum over non-zero Fourier terms of 4|S| (the proof's count per term)",
         proof_size, network.size, "holds" if network.size <= proof_size else "fails", "exact: count of hidden units",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "lemma-3.3/size-order", "Lemma 3.3",
         "size O(2^k k); concrete form 4 k 2^k, which the proof's count never exceeds",
         4 * k * 2**k, network.size, "holds" if network.size <= 4 * k * 2**k else "fails", "exact: count of hidden units",
@@ -253,13 +234,13 @@ def _claims(predicate, network, built, exhaustive, lipschitz_upper, lipschitz_lo
         size = record["degree"]
         if size < 2:
             continue
-        claims.append(_claim(
+        claims.append(make_claim(
             f"appendix-a.2/term-correct/{size}", "Appendix A.2",
             f"the product network computes x_1 ... x_{size} on {{+-1}}^{size}",
             "true", str(record["computes_character"]).lower(),
             "holds" if record["computes_character"] else "fails", f"exact: exhaustive evaluation on {2**size} inputs",
         ))
-        claims.append(_claim(
+        claims.append(make_claim(
             f"appendix-a.2/term-size/{size}", "Appendix A.2",
             f"the product network for |S| = {size} has size 4|S|",
             4 * size, record["size"], "holds" if record["size"] <= 4 * size else "fails", "exact: count of hidden units",
@@ -268,7 +249,7 @@ def _claims(predicate, network, built, exhaustive, lipschitz_upper, lipschitz_lo
         lower_squared = Fraction(record["norm_product_lower_squared"])
         stated = 6**size
         status = "holds" if upper <= stated else ("fails" if lower_squared > stated**2 else "undecided")
-        claims.append(_claim(
+        claims.append(make_claim(
             f"appendix-a.2/term-norm-product/{size}", "Appendix A.2",
             f"the product of the operator norms of the product network for |S| = {size} is at most 6^|S|",
             stated, record["norm_product_upper"], status,
@@ -278,20 +259,20 @@ def _claims(predicate, network, built, exhaustive, lipschitz_upper, lipschitz_lo
     r = len(terms)
     stated_squared = Fraction(36**k * r)
     status = decide(lipschitz_upper**2, lipschitz_lower_squared, stated_squared)
-    claims.append(_claim(
+    claims.append(make_claim(
         "corollary-3.4/lipschitz", "Corollary 3.4",
         "Lambda = exp(O(k)); the proof's concrete form after Lemma A.1 with per-layer norm 6 and ||lambda|| = 1: Lambda <= 6^k sqrt(r), r = number of non-zero Fourier terms",
         f"6^{k} sqrt({r})", str(Dyadic.from_fraction(lipschitz_upper)), status,
         "exact: product of proved operator norms compared as squares; refuted only by the proved lower bound",
     ))
-    claims.append(_claim(
+    claims.append(make_claim(
         "corollary-3.4/depth", "Corollary 3.4", "L = k: depth at most k",
         k, network.depth, "holds" if network.depth <= k else "fails", "exact: count of layers",
     ))
 
     combination = built.combination.compare(network)
     for name, row in combination.items():
-        claims.append(_claim(
+        claims.append(make_claim(
             f"lemma-a.1/{name}", "Lemma A.1",
             {"depth": "depth L of the combined terms", "size": "size equal to the sum of the term sizes",
              "tau": "entries in R_{tau(lambda) + tau'}"}[name],

@@ -44,6 +44,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from verifier.claims import make_claim
 from verifier.combinators import compose
 from verifier.constructions.goldreich import Hypergraph, build_goldreich, draw_hypergraph, place_copies
 from verifier.dyadic import Dyadic, parse_exact
@@ -546,10 +547,6 @@ def _parse_slope(text: str) -> Dyadic:
     return slope
 
 
-def _claim(identifier, source, statement, stated, measured, status, method) -> dict:
-    return {"id": identifier, "source": source, "statement": statement, "stated": str(stated),
-            "measured": str(measured), "status": status, "method": method}
-
 
 def _at_most(measured: int, stated: int) -> str:
     return "holds" if measured <= stated else "fails"
@@ -743,15 +740,15 @@ def _theorem_claims(chain, parts, inner, target, diversity, gadget, fact, sample
     depth_base = inner_class["depth"] + 1 + target_class["depth"]
     size_base = (inner_class["size"] + 1) * s + r + target_class["size"]
     claims += [
-        _claim("theorem-3.7/tau", "Theorem 3.7, item 1", "tau'' = max(O(log(1/eps)), tau', O(1)); proof's constants: max(tau_G', n + 1, tau')",
+        make_claim("theorem-3.7/tau", "Theorem 3.7, item 1", "tau'' = max(O(log(1/eps)), tau', O(1)); proof's constants: max(tau_G', n + 1, tau')",
                tau_base, base["tau"], _at_most(base["tau"], tau_base), "exact: bit complexity, maximum over outputs"),
-        _claim("theorem-3.7/lipschitz", "Theorem 3.7, item 1",
+        make_claim("theorem-3.7/lipschitz", "Theorem 3.7, item 1",
                "Lambda'' = O(Lambda') poly(m); proof's constants (Lemma 2.8 twice): Lambda_G' Lambda_J Lambda' sqrt(r) sqrt(s) with the certified bounds of the parts",
                f"sqrt({lipschitz_base_squared})", base["lipschitz"], _square_status(base["lipschitz"], lipschitz_base_squared),
                "exact: product of proved layer norms, compared as squares"),
-        _claim("theorem-3.7/depth", "Theorem 3.7, item 1", "L'' = L' + O(1); proof's constants: L_G' + 1 + L'",
+        make_claim("theorem-3.7/depth", "Theorem 3.7, item 1", "L'' = L' + O(1); proof's constants: L_G' + 1 + L'",
                depth_base, base["depth"], _at_most(base["depth"], depth_base), "exact: count of layers"),
-        _claim("theorem-3.7/size", "Theorem 3.7, item 1",
+        make_claim("theorem-3.7/size", "Theorem 3.7, item 1",
                "S'' = O(r log(1/eps)) + S'; proof's constants: (S_G' + 1) s + r + S'. Lemma 2.8 as printed sends G''s -1 outputs to 0, "
                "and carrying them as signed pairs costs s more units",
                size_base, base["size"], _at_most(base["size"], size_base), "exact: count of hidden units per output, maximum over outputs"),
@@ -759,17 +756,17 @@ def _theorem_claims(chain, parts, inner, target, diversity, gadget, fact, sample
 
     # Lemma 3.10, Fact 3.9 and Lemma 3.12.
     claims += [
-        _claim("lemma-3.10/j-class", "Lemma 3.10", "each J_i is in C^{n+1, O(1)}_{1,0,s}: tau <= n + 1, depth 1, size 0, ||w|| <= 1",
+        make_claim("lemma-3.10/j-class", "Lemma 3.10", "each J_i is in C^{n+1, O(1)}_{1,0,s}: tau <= n + 1, depth 1, size 0, ||w|| <= 1",
                f"tau {n + 1}, depth 1, size 0, ||w||^2 <= 1", f"tau {chain.j.tau()}, depth {chain.j.depth}, size {chain.j.size}, ||w||^2 = {parts['j_norm_squared']}",
                "holds" if chain.j.tau() <= n + 1 and chain.j.depth == 1 and parts["j_norm_squared"] <= 1 else "fails", "exact"),
-        _claim("fact-3.9/w1", "Fact 3.9", "W_1(h(U_n), I_1) <= 2^-n (the proof's bound, at most eps)",
+        make_claim("fact-3.9/w1", "Fact 3.9", "W_1(h(U_n), I_1) <= 2^-n (the proof's bound, at most eps)",
                fact["stated_bound"], fact["w1"], fact["status"], fact["method"]),
-        _claim("lemma-3.12/values", "Lemma 3.12", "h_xi(x) = phi(x/xi + 1) - phi(x/xi - 1) - 1 equals clip(x/xi, -1, 1) at and on both sides of -xi, 0 and xi",
+        make_claim("lemma-3.12/values", "Lemma 3.12", "h_xi(x) = phi(x/xi + 1) - phi(x/xi - 1) - 1 equals clip(x/xi, -1, 1) at and on both sides of -xi, 0 and xi",
                "0 mismatches", f"{len(gadget['mismatches'])} mismatches at {len(gadget['points'])} points",
                "holds" if not gadget["mismatches"] else "fails", "exact: Fraction evaluation"),
-        _claim("lemma-3.12/lipschitz", "Lemma 3.12", "h_xi is 1/xi-Lipschitz",
+        make_claim("lemma-3.12/lipschitz", "Lemma 3.12", "h_xi is 1/xi-Lipschitz",
                chain.xi_inverse, gadget["lipschitz"], "holds" if Fraction(gadget["lipschitz"]) <= chain.xi_inverse else "fails", gadget["lipschitz_method"]),
-        _claim("lemma-3.12/class", "Lemma 3.12", "h_xi is in C^{tau,1/xi}_{2,2,1} with 1/xi in R_tau",
+        make_claim("lemma-3.12/class", "Lemma 3.12", "h_xi is in C^{tau,1/xi}_{2,2,1} with 1/xi in R_tau",
                f"depth 2, size 2, tau {Dyadic(chain.xi_inverse).tau()}", f"depth {chain.gadget.depth}, size {chain.gadget.size}, tau {chain.gadget.tau()}",
                "holds" if (chain.gadget.depth, chain.gadget.size) == (2, 2) and chain.gadget.tau() <= Dyadic(chain.xi_inverse).tau() else "fails",
                "exact: count of layers and units, bit complexity"),
@@ -778,7 +775,7 @@ def _theorem_claims(chain, parts, inner, target, diversity, gadget, fact, sample
     # Lemma 3.13 and Theorem 3.1 (G) with the proof's constants.
     band_squared = base["lipschitz"] ** 2 * 2 * m**3 * d / Fraction(chain.xi_inverse) ** 2
     low, _ = pi_bounds(64)
-    claims.append(_claim(
+    claims.append(make_claim(
         "lemma-3.13/w1", "Lemma 3.13, item 2", "W_1(G_0(U_m), G(gamma_m)) <= Lambda'' xi sqrt((2/pi) m^3 d) <= eps",
         str(chain.eps), f"Lambda''^2 xi^2 2 m^3 d / pi < {band_squared / low}",
         "holds" if band_squared <= low * chain.eps**2 else "undecided",
@@ -789,20 +786,20 @@ def _theorem_claims(chain, parts, inner, target, diversity, gadget, fact, sample
     depth_stated = depth_base + 2
     size_stated = 3 * m + size_base
     claims += [
-        _claim("theorem-3.1/item-1/tau", "Theorem 3.1, item 1",
+        make_claim("theorem-3.1/item-1/tau", "Theorem 3.1, item 1",
                "tau = max(O(log(Lambda' m d/eps)), tau', O(1)); proof's constants: max(tau'', log2(1/xi)) with tau'' from Theorem 3.7",
                tau_stated, generator["tau"], _at_most(generator["tau"], tau_stated), "exact: bit complexity, maximum over outputs"),
-        _claim("theorem-3.1/item-1/lipschitz", "Theorem 3.1, item 1",
+        make_claim("theorem-3.1/item-1/lipschitz", "Theorem 3.1, item 1",
                "Lambda = O(Lambda'^2 poly(m)/eps); proof's constants (Lemma 3.13): Lambda'' sqrt(m) / xi with Lambda'' G_0's certified bound",
                f"sqrt({lipschitz_squared})", generator["lipschitz"], _square_status(generator["lipschitz"], lipschitz_squared),
                "exact: product of proved layer norms, compared as squares"),
-        _claim("theorem-3.1/item-1/depth", "Theorem 3.1, item 1", "L = L' + O(1); proof's constants: L'' + 2",
+        make_claim("theorem-3.1/item-1/depth", "Theorem 3.1, item 1", "L = L' + O(1); proof's constants: L'' + 2",
                depth_stated, generator["depth"], _at_most(generator["depth"], depth_stated), "exact: count of layers"),
-        _claim("theorem-3.1/item-1/size", "Theorem 3.1, item 1",
+        make_claim("theorem-3.1/item-1/size", "Theorem 3.1, item 1",
                "S = O(r log(1/eps)) + 3m + S'; proof's constants: 3m + S''. Lemma 2.8 as printed sends h_xi's -1 outputs to 0, "
                "and carrying them as signed pairs costs m more units",
                size_stated, generator["size"], _at_most(generator["size"], size_stated), "exact: count of hidden units per output, maximum over outputs"),
-        _claim("theorem-3.1/item-2", "Theorem 3.1, item 2",
+        make_claim("theorem-3.1/item-2", "Theorem 3.1, item 2",
                "W_F*(G(gamma_m), H(I_r)) <= eps poly(m): rests on Assumption 1 (G' fools poly-size circuits), which no computation decides",
                "eps poly(m)", f"proved parts: Fact 3.9 gives W_1 = {fact['w1']} per coordinate of J(U_s); Lemma 3.13's W_1 <= eps",
                "undecided", "exact for the parts; the rest is Assumption 1"),
@@ -814,18 +811,18 @@ def _theorem_claims(chain, parts, inner, target, diversity, gadget, fact, sample
         certified = bool(diversity >= m)
         item_3 = (f"Lemma 2.17's chain with proved sigma_min gives log2 N = {diversity} against m = {m}, beta = {target['diversity']['beta']}",
                   "holds" if certified else "undecided")
-    claims.append(_claim(
+    claims.append(make_claim(
         "theorem-3.1/item-3", "Theorem 3.1, item 3, with Lemma 2.17",
         "W_1(G(gamma_m), H(I_r)) >= Omega(1), which needs H(I_r) to be (2^m, Omega(1))-diverse",
         "diversity at N >= 2^m", item_3[0], item_3[1], "exact: Lemma 2.17's proof with the proved singular values",
     ))
 
     claims += [
-        _claim("lemma-3.13/sampled-identity", "Lemma 3.13, proof",
+        make_claim("lemma-3.13/sampled-identity", "Lemma 3.13, proof",
                "outside E^c (every |g_i| >= xi), G(g) = G_0(sgn(g))",
                f"{sampled.samples - sampled.inside_band} agreements", f"{sampled.agreements} agreements; {sampled.inside_band} of {sampled.samples} seeds in E^c",
                "holds" if sampled.first_disagreement is None else "fails", f"sampled: {sampled.samples} Gaussian seeds, each checked exactly"),
-        _claim("theorem-3.7/sampled-composition", "Theorem 3.7, proof",
+        make_claim("theorem-3.7/sampled-composition", "Theorem 3.7, proof",
                "G_0(x) = H(J(G'(x))) on {-1,+1}^m", "0 disagreements", f"{composition['disagreements']} disagreements",
                "holds" if composition["disagreements"] == 0 else "fails", f"sampled: {composition['samples']} uniform seeds, each checked exactly"),
     ]
