@@ -1,8 +1,10 @@
-from fractions import Fraction
+from unittest.mock import patch
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
+from verifier import evaluator
 from verifier.dyadic import Dyadic
 from verifier.evaluator import evaluate, hypercube_points, points_to_integers
 from verifier.network import Layer, Network
@@ -86,3 +88,49 @@ def test_signs_with_zero_positive():
     network = Network(1, [Layer.from_dense([[1]])])
     evaluation = evaluate(network, np.array([[-1, 0, 1]]))
     assert evaluation.signs().reshape(-1).tolist() == [-1, 1, 1]
+
+
+
+@settings(max_examples=80, deadline=None)
+@given(networks_and_points(max_bits=90))
+def test_limb_product_matches_fraction_reference(case):
+    with patch.object(evaluator, "LIMB_MIN_ENTRIES", 0):
+        evaluation = check_against_reference(*case)
+    for record in evaluation.layers:
+        if record.partial_sum_bound >= 2**62:
+            assert record.backend == "limbs"
+
+
+@pytest.mark.parametrize("bits", [8, 16, 24])
+def test_limbs_round_trip_and_extremes(bits):
+    values = [0, 1, -1, 2**23, -(2**23), 2**200 + 5, -(2**200) - 5, 3**150, -(3**151), 12345]
+    array = np.empty((2, 5), dtype=object)
+    array.reshape(-1)[:] = values
+    limbs = evaluator._Limbs.from_integers(array, bits)
+    assert limbs.to_integers().reshape(-1).tolist() == values
+    assert limbs.extremes() == (-(3**151), 3**150)
+    assert limbs.signs().reshape(-1).tolist() == [(v > 0) - (v < 0) for v in values]
+    assert limbs.relu().to_integers().reshape(-1).tolist() == [max(v, 0) for v in values]
+
+
+def test_limb_product_on_wide_layer():
+    # 300 inputs of 2^70 + j against weights 2^80 - i: each output is a sum worked
+    # out with Python integers here, independently of the evaluator.
+    rng = np.random.default_rng(3)
+    weights = rng.integers(-(2**40), 2**40, size=(6, 300)).tolist()
+    matrix = [[w * 2**40 + 1 for w in row] for row in weights]
+    network = Network(300, [Layer.from_dense(matrix, [2**100] * 6)])
+    points = [[2**70 + j + 17 * p for j in range(300)] for p in range(1000)]
+    inputs, exponent, _ = points_to_integers(points)
+    with patch.object(evaluator, "LIMB_MIN_ENTRIES", 0):
+        result = evaluate(network, inputs, exponent)
+    assert result.layers[0].backend == "limbs"
+    expected = [[sum(m * x for m, x in zip(row, point)) + 2**100 for row in matrix] for point in points[:20]]
+    assert [[int(v) for v in column] for column in result.numerators.T[:20]] == expected
+
+
+def test_hidden_signs_recorded():
+    # relu(x) then x - relu(x) for x in {-2, 0, 3}: hidden signs -1, 0, 1.
+    network = Network(1, [Layer.from_dense([[1]]), Layer.from_dense([[1]])])
+    evaluation = evaluate(network, np.array([[-2, 0, 3]]), record_signs=True)
+    assert evaluation.hidden_signs[0].tolist() == [[-1, 0, 1]]
