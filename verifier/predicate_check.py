@@ -248,7 +248,7 @@ def _claims(predicate, network, built, exhaustive, lipschitz_upper, lipschitz_lo
         upper = Fraction(record["norm_product_upper"])
         lower_squared = Fraction(record["norm_product_lower_squared"])
         stated = 6**size
-        status = "holds" if upper <= stated else ("fails" if lower_squared > stated**2 else "undecided")
+        status = decide(upper**2, lower_squared, Fraction(stated**2))
         claims.append(make_claim(
             f"appendix-a.2/term-norm-product/{size}", "Appendix A.2",
             f"the product of the operator norms of the product network for |S| = {size} is at most 6^|S|",
