@@ -22,6 +22,7 @@ KINDS = {
     "predicate-network": "verifier.checker.predicate",
     "goldreich-generator": "verifier.checker.generator",
     "threshold-circuit-network": "verifier.checker.circuit",
+    "theorem-3.1-generator": "verifier.checker.theorem31",
     "lemma-4.4-composition": "verifier.checker.hardness",
     "lemma-4.5-hardness": "verifier.checker.hardness",
 }
