@@ -1025,7 +1025,7 @@ class Theorem31Verifier(Verifier):
 
     def check_claims(self) -> None:
         claims = self.read_claims(get_field(self.data, "claims", ""), _THEOREM_CLAIMS, "claims")
-        m, n, r, s, d = self.m, self.n, self.r, self.s, self.d
+        m, n, r, s = self.m, self.n, self.r, self.s
         inner_depth, inner_size, inner_tau, inner_lipschitz = self.inner_class
         target, base, generator = self.parts["target"], self.parts["base"], self.parts["generator"]
         sampled, gadget = self.samples, self.gadget
