@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from verifier.audit.bits import bit_complexity_report
-from verifier.audit.budgets import FAIL, PASS, lipschitz_budget, parse_limit, tau_budget
+from verifier.audit.budgets import FAIL, PASS, difference_budget, integer_budget, lipschitz_budget, parse_limit, tau_budget
 from verifier.audit.compare import compare_models
 from verifier.audit.export import export_bytes, float64_layers
 from verifier.audit.floats import compare_with_floats
@@ -20,6 +20,7 @@ from verifier.audit.lipschitz import METHOD_JACOBIAN, lipschitz_bracket
 from verifier.audit.model import Model, Normalisation, RationalLayer, evaluate_layers
 from verifier.dyadic import Dyadic
 from verifier.errors import InputError
+from verifier.files import check_output_paths, write_atomic
 from verifier.network import Layer
 
 
@@ -130,6 +131,30 @@ def test_lipschitz_budget_states_proved_or_not_excluded():
     assert "only not excluded" in open_case.message
 
 
+def test_lipschitz_budget_records_excess_kind():
+    assert lipschitz_budget(Fraction(10), Fraction(8), Fraction(2), "2").excess is None
+    assert lipschitz_budget(Fraction(1), Fraction(8), Fraction(2), "2").excess == "proved"
+    assert lipschitz_budget(Fraction(5), Fraction(8), Fraction(2), "2").excess == "not excluded"
+    assert lipschitz_budget(Fraction(2), Fraction(8), Fraction(2), "2").excess == "not excluded"  # lower bound equal to the limit
+
+
+def test_exact_budgets_record_proved_excess():
+    assert integer_budget("max-depth", 3, 4, "depth").excess == "proved"
+    assert integer_budget("max-depth", 4, 4, "depth").excess is None
+    assert tau_budget(64, None, "not dyadic").excess == "proved"
+
+
+def test_difference_budget_decided_exactly():
+    # 1/3 + 2^-60 exceeds 1/3 although both print as 0.333333.
+    over = difference_budget(Fraction(1, 3), Fraction(1, 3) + Fraction(1, 2**60))
+    assert over.status == FAIL
+    assert over.excess == "proved"
+    assert over.message.startswith("max |F_a - F_b| = 0.333333 exceeds 0.333333 by ")
+    equal = difference_budget(Fraction(1, 3), Fraction(1, 3))
+    assert equal.status == PASS
+    assert equal.excess is None
+
+
 def test_tau_budget_without_tau():
     budget = tau_budget(64, None, "the weights lie in no R_tau")
     assert budget.status == FAIL
@@ -193,3 +218,30 @@ def test_compare_reports_different_shapes():
     assert result["weights"]["comparable"] is False
     assert "[[4, 2], [1, 4]] against [[1, 2]]" in result["weights"]["reason"]
     assert result["outputs"]["max_output_difference"] == "0"
+
+
+# Output paths.
+
+
+def test_output_below_a_file_is_named(tmp_path):
+    blocking = tmp_path / "tiny.pt"
+    blocking.write_text("x")
+    target = str(blocking / "sub" / "r.json")
+    with pytest.raises(InputError) as error:
+        check_output_paths(target)
+    assert str(error.value) == f"{target}: cannot write ({blocking} is a file, not a directory)"
+
+
+def test_write_atomic_below_file_message(tmp_path):
+    blocking = tmp_path / "tiny.pt"
+    blocking.write_text("x")
+    target = str(blocking / "r.json")
+    with pytest.raises(InputError) as error:
+        write_atomic(target, "{}")
+    assert str(error.value).startswith(f"{target}: cannot write (")
+    assert "is a file, not a directory" in str(error.value)
+    assert blocking.read_text() == "x"
+
+
+def test_output_in_a_new_directory_is_accepted(tmp_path):
+    check_output_paths(str(tmp_path / "new" / "deeper" / "r.json"), None)

@@ -95,13 +95,15 @@ def test_nnet_extra_normalisation_values_noted(tmp_path):
     "edit, message",
     [
         (lambda t: t.replace("2,2,1,\n", "3,2,1,\n"), "line 4: the layer sizes start with 3 and end with 1, but the header gives 2 inputs"),
-        (lambda t: t.replace("2,2,1,\n", "2,3,1,\n"), "line 12: layer 1, weight row 3 has 1 values but the header gives 2"),
+        (lambda t: t.replace("2,2,1,\n", "2,3,1,\n"), "line 12: layer 1, weight row 3 has 1 value but the header gives 2"),
         (lambda t: t.replace("1.0,-1.0,\n", "1.0,-1.0,3.0,\n"), "line 10: layer 1, weight row 1 has 3 values but the header gives 2"),
         (lambda t: t.replace("0.5,2.0,", "0.5,nan,"), "line 11: 'nan' is not a finite number"),
         (lambda t: t.replace("0.5,2.0,", "0.5,two,"), "line 11: 'two' is not a number"),
         (lambda t: t[: t.index("1.0,1.0,\n0.25")], "the file ends before row 1 of the weights of layer 2"),
-        (lambda t: t + "0.5,\n", "line 16: 1 lines follow the last layer"),
-        (lambda t: t.replace("3.0,2.0,4.0,", "0.0,2.0,4.0,"), "range 1 is 0"),
+        (lambda t: t + "0.5,\n", "line 16: 1 line follows the last layer"),
+        (lambda t: t.replace("3.0,2.0,4.0,", "0.0,2.0,4.0,"), "line 9: range 1 is 0"),
+        (lambda t: t + "0.5,\n0.5,\n", "line 16: 2 lines follow the last layer"),
+        (lambda t: t.replace("4.0,1.0,\n", "4.0,\n"), "line 7: expected 2 maximums, found 1"),
         (lambda t: t.replace("2,2,1,2,", "2,2,"), "line 3: expected the header"),
     ],
 )

@@ -49,10 +49,28 @@ def write_atomic(path: str, text: str | bytes) -> None:
 
 
 def check_output_paths(*paths: str | None) -> None:
-    """Raise InputError for an output path that is a directory, before anything is written."""
+    """Raise InputError for an output path that is a directory or lies below a file, before anything is written."""
     for path in paths:
-        if path is not None and os.path.isdir(path):
+        if path is None:
+            continue
+        if os.path.isdir(path):
             raise InputError(f"{path}: is a directory; expected the path of a file to write")
+        blocking = _existing_parent(path)
+        if os.path.isfile(blocking):
+            raise InputError(f"{path}: cannot write ({blocking} is a file, not a directory)")
+        if not os.path.isdir(blocking):
+            raise InputError(f"{path}: cannot write ({blocking} is not a directory)")
+
+
+def _existing_parent(path: str) -> str:
+    """Return the nearest ancestor of ``path`` that exists, as spelled in ``path`` ('.' for the working directory)."""
+    parent = os.path.dirname(path)
+    while parent and not os.path.lexists(parent):
+        above = os.path.dirname(parent)
+        if above == parent:
+            break
+        parent = above
+    return parent or "."
 
 
 def _current_umask() -> int:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from verifier.audit import counted
+from verifier.audit.budgets import FAIL, PASS, difference_budget
 from verifier.audit.model import Model, RationalLayer, evaluate_layers
+from verifier.audit.report import budget_lines
 from verifier.dyadic import Dyadic
 
 COMPARE_SCHEMA_VERSION = 1
@@ -19,17 +22,26 @@ COMPARE_KIND = "model-comparison"
 LISTED_DISAGREEMENTS = 100
 
 
-def compare_models(first: Model, second: Model, points: list[list[Dyadic]], points_source: str, class_rule: str = "argmax") -> dict:
-    """Return the exact differences between two models in weights and in outputs at ``points``."""
+def compare_models(first: Model, second: Model, points: list[list[Dyadic]], points_source: str, class_rule: str = "argmax",
+                   max_difference: Fraction | None = None) -> dict:
+    """Return the exact differences between two models in weights and in outputs at ``points``.
+
+    With ``max_difference`` the result lists the max-difference budget, and its
+    status is "fail" when the largest output difference exceeds it.
+    """
     if first.input_dim != second.input_dim or first.output_dim != second.output_dim:
         raise ValueError("models with different input or output dimensions cannot be compared")
+    outputs = compare_outputs(first, second, points, class_rule) | {"source": points_source}
+    budgets = [] if max_difference is None else [difference_budget(max_difference, Fraction(outputs["max_output_difference"]))]
     return {
         "schema_version": COMPARE_SCHEMA_VERSION,
         "kind": COMPARE_KIND,
         "models": [{"path": model.source, "format": model.format, "notes": list(model.notes)} for model in (first, second)],
         "clipping": [_clipping(model) for model in (first, second)],
         "weights": compare_weights(first.folded_layers(), second.folded_layers()),
-        "outputs": compare_outputs(first, second, points, class_rule) | {"source": points_source},
+        "outputs": outputs,
+        "budgets": [budget.to_json() for budget in budgets],
+        "status": FAIL if any(budget.status == FAIL for budget in budgets) else PASS,
     }
 
 
@@ -144,7 +156,9 @@ def summary(comparison: dict) -> str:
     at = outputs["at"]
     exact = outputs["max_output_difference"]
     exact = f"exactly {exact}" if len(exact) <= 60 else f"exact fraction of {len(exact)} characters in the JSON report"
-    lines.append(f"outputs at {outputs['points']} points ({outputs['source']}): max |F_a - F_b| = {outputs['max_output_difference_float']:.6g} "
+    lines.append(f"outputs at {counted(outputs['points'], 'point')} ({outputs['source']}): max |F_a - F_b| = {outputs['max_output_difference_float']:.6g} "
                  f"({exact}) at point {at['point']}, output {at['output']}")
-    lines.append(f"  {outputs['class_rule']} classes differ at {outputs['class_disagreements']} points")
+    lines.append(f"  {outputs['class_rule']} classes differ at {counted(outputs['class_disagreements'], 'point')}")
+    if comparison["budgets"]:
+        lines += budget_lines(comparison["budgets"])
     return "\n".join(lines)

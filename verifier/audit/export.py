@@ -2,8 +2,8 @@
 
 Every weight and bias must be a float64 exactly, or the export is rejected with
 the first entry that is not. For an NNet model the exported function includes the
-clipping layer and the folded normalisation, whose entries are often not dyadic.
-``weights_only`` exports the weight layers alone.
+clipping layer and the folded normalisation, whose entries are often not dyadic
+(a range of 3 folds in as 1/3). ``weights_only`` exports the weight layers alone.
 """
 
 from __future__ import annotations
@@ -20,20 +20,40 @@ EXPORT_FORMATS = ("onnx", "torch")
 
 
 def float64_layers(model: Model, weights_only: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Return each layer as dense float64 (weights, bias), or raise InputError naming an entry that is no float64."""
-    layers = model.layers if weights_only or model.normalisation is None else model.function_layers()
+    """Return each layer as dense float64 (weights, bias), or raise InputError naming an entry that is no float64.
+
+    Layers are numbered as the audit numbers them: layer k is weight layer k of the
+    file, and an NNet model's clipping layer is layer 0.
+    """
+    with_normalisation = model.normalisation is not None and not weights_only
+    layers = model.function_layers() if with_normalisation else model.layers
     hint = ""
-    if model.normalisation is not None and not weights_only:
-        hint = " (layer 1 is the input clipping layer); export the weight layers alone with --weights-only"
+    if with_normalisation:
+        hint = (". The export includes the NNet clipping and normalisation only when every folded entry is a float64; "
+                "pass --weights-only to export the weight layers without them (that model takes normalised inputs and returns unscaled outputs)")
+    first_number = model.first_layer_number() if with_normalisation else 1
+    last_number = first_number + len(layers) - 1
     converted = []
-    for index, layer in enumerate(layers, start=1):
+    for number, layer in enumerate(layers, start=first_number):
+        name = _layer_name(number, last_number, with_normalisation)
         weights = np.zeros(layer.shape, dtype=np.float64)
         for row, column, value in layer.entries():
-            weights[row, column] = _exact_float(value, f"layer {index}, weight ({row}, {column})", model.source, hint)
-        bias = np.array([_exact_float(value, f"layer {index}, bias {row}", model.source, hint)
+            # The first weight layer after clipping reads [W, -W] from the clipping units; name W's column.
+            input_column = column % model.input_dim if with_normalisation and number == 1 else column
+            weights[row, column] = _exact_float(value, f"{name}, weight ({row}, {input_column})", model.source, hint)
+        bias = np.array([_exact_float(value, f"{name}, bias {row}", model.source, hint)
                          for row, value in enumerate(layer.bias_fractions())], dtype=np.float64)
         converted.append((weights, bias))
     return converted
+
+
+def _layer_name(number: int, last_number: int, with_normalisation: bool) -> str:
+    if not with_normalisation:
+        return f"layer {number}"
+    if number == 0:
+        return "the clipping layer (layer 0)"
+    folded = [part for part, applies in (("input normalisation", number == 1), ("output scaling", number == last_number)) if applies]
+    return f"layer {number} (with the {' and '.join(folded)} folded in)" if folded else f"layer {number}"
 
 
 def _exact_float(value: Fraction, where: str, source: str, hint: str) -> float:

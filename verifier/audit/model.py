@@ -177,6 +177,10 @@ class Model:
         clip, first = _clipping_layers(layers[0], self.normalisation)
         return [clip, first] + layers[1:]
 
+    def first_layer_number(self, inputs_normalized: bool = False) -> int:
+        """Return the number of the first of ``function_layers``: 0 for a clipping layer, else 1, so that layer k is weight layer k."""
+        return 0 if self.normalisation is not None and not inputs_normalized else 1
+
 
 def _fold_input(layer: RationalLayer, normalisation: Normalisation) -> RationalLayer:
     """Return W diag(1/range) and b - W diag(1/range) mean."""

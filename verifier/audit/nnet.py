@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from verifier.audit import counted
 from verifier.audit.model import Model, Normalisation, RationalLayer
 from verifier.errors import InputError
 
@@ -70,19 +71,20 @@ def read_nnet(path: str, decimal: str = "float64") -> Model:
     lines.next("the unused flag line")
 
     notes = []
-    minimum = _values(lines, parse, input_dim, "minimums", notes)
-    maximum = _values(lines, parse, input_dim, "maximums", notes)
-    mean = _values(lines, parse, input_dim + 1, "means", notes)
-    spread = _values(lines, parse, input_dim + 1, "ranges", notes)
+    _, minimum = _values(lines, parse, input_dim, "minimum", notes)
+    _, maximum = _values(lines, parse, input_dim, "maximum", notes)
+    _, mean = _values(lines, parse, input_dim + 1, "mean", notes)
+    number, spread = _values(lines, parse, input_dim + 1, "range", notes)
     for index, value in enumerate(spread):
         if value == 0:
-            raise InputError(f"{path}: range {index + 1} is 0, so the normalisation divides by zero")
+            raise InputError(f"{path}: line {number}: range {index + 1} is 0, so the normalisation divides by zero")
     normalisation = Normalisation(tuple(minimum), tuple(maximum), tuple(mean[:-1]), tuple(spread[:-1]), mean[-1], spread[-1])
 
     layers = [_read_layer(lines, parse, index + 1, sizes[index], sizes[index + 1]) for index in range(layer_count)]
     extra = lines.remaining()
     if extra:
-        raise InputError(f"{path}: line {extra[0][0]}: {len(extra)} lines follow the last layer; the header's layer sizes account for fewer")
+        follow = "1 line follows" if len(extra) == 1 else f"{len(extra)} lines follow"
+        raise InputError(f"{path}: line {extra[0][0]}: {follow} the last layer; the header's layer sizes account for fewer")
 
     if decimal == "float64":
         notes.append("decimal weights were read as the nearest float64, the value NNet readers compute with")
@@ -120,7 +122,7 @@ def _parser(path: str, decimal: str):
 
 def _integers(path: str, number: int, fields: list[str], count: int, what: str) -> list[int]:
     if len(fields) < count:
-        raise InputError(f"{path}: line {number}: expected {what}, found {len(fields)} values")
+        raise InputError(f"{path}: line {number}: expected {what}, found {counted(len(fields), 'value')}")
     try:
         values = [int(field) for field in fields[:count]]
     except ValueError:
@@ -130,13 +132,15 @@ def _integers(path: str, number: int, fields: list[str], count: int, what: str) 
     return values
 
 
-def _values(lines: _Lines, parse, count: int, what: str, notes: list[str]) -> list[Fraction]:
-    number, fields = lines.next(f"the {what}")
+def _values(lines: _Lines, parse, count: int, noun: str, notes: list[str]) -> tuple[int, list[Fraction]]:
+    """Return the line number and the first ``count`` values of the next record; ``noun`` names one value, such as "minimum"."""
+    number, fields = lines.next(f"the {noun}s")
     if len(fields) < count:
-        raise InputError(f"{lines.path}: line {number}: expected {count} {what}, found {len(fields)}")
+        raise InputError(f"{lines.path}: line {number}: expected {counted(count, noun)}, found {len(fields)}")
     if len(fields) > count:
-        notes.append(f"line {number} has {len(fields)} {what} where {count} are used; the extra values were ignored")
-    return [parse(field, number) for field in fields[:count]]
+        used = "1 is used" if count == 1 else f"{count} are used"
+        notes.append(f"line {number} has {counted(len(fields), noun)} where {used}; the extra values were ignored")
+    return number, [parse(field, number) for field in fields[:count]]
 
 
 def _read_layer(lines: _Lines, parse, index: int, inputs: int, outputs: int) -> RationalLayer:
@@ -144,7 +148,7 @@ def _read_layer(lines: _Lines, parse, index: int, inputs: int, outputs: int) -> 
     for row in range(outputs):
         number, fields = lines.next(f"row {row + 1} of the weights of layer {index}")
         if len(fields) != inputs:
-            raise InputError(f"{lines.path}: line {number}: layer {index}, weight row {row + 1} has {len(fields)} values but the header gives {inputs}")
+            raise InputError(f"{lines.path}: line {number}: layer {index}, weight row {row + 1} has {counted(len(fields), 'value')} but the header gives {inputs}")
         entries.extend((row, column, parse(field, number)) for column, field in enumerate(fields))
     bias = []
     for row in range(outputs):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ElementTree
 
-from verifier.audit.budgets import FAIL
+from verifier.audit import counted
+from verifier.audit.budgets import EXCESS_NOT_EXCLUDED, FAIL
 
 LISTED_CHANGES = 5
+FAILURE_EXCEEDED = "BudgetExceeded"
+FAILURE_NOT_PROVED = "BudgetNotProved"
 
 
 def summary(report: dict) -> str:
@@ -26,7 +29,7 @@ def summary(report: dict) -> str:
                      f"outputs {normalisation['output_map']}; dyadic: {'yes' if normalisation['dyadic'] else 'no'}")
     lines += _lipschitz_lines(lipschitz)
     lines += _float_lines(floats)
-    lines += _budget_lines(report["budgets"])
+    lines += budget_lines(report["budgets"])
     return "\n".join(lines)
 
 
@@ -55,7 +58,7 @@ def _lipschitz_lines(lipschitz: dict) -> list[str]:
 
 
 def _float_lines(floats: dict) -> list[str]:
-    lines = [f"exact against float at {floats['points']} points ({floats['source']}), classes by {floats['class_rule']}:"]
+    lines = [f"exact against float at {counted(floats['points'], 'point')} ({floats['source']}), classes by {floats['class_rule']}:"]
     for dtype in ("float64", "float32"):
         result = floats[dtype]
         relative = f"{result['max_rel_error_float']:.3g}" if result["max_rel_error_float"] is not None else "undefined (all outputs 0)"
@@ -68,36 +71,76 @@ def _float_lines(floats: dict) -> list[str]:
     return lines
 
 
-def _budget_lines(budgets: list[dict]) -> list[str]:
+def budget_lines(budgets: list[dict]) -> list[str]:
+    """Return one line per budget and a result line, as the audit and compare summaries show them."""
     if not budgets:
         return ["budgets: none given"]
     lines = ["budgets:"]
     lines += [f"  {'FAIL' if budget['status'] == FAIL else 'pass'}  {budget['name']}: {budget['message']}" for budget in budgets]
-    failed = sum(1 for budget in budgets if budget["status"] == FAIL)
-    lines.append(f"result: {'FAIL' if failed else 'pass'} ({failed} of {len(budgets)} budgets exceeded)")
+    failed = [budget for budget in budgets if budget["status"] == FAIL]
+    if not failed:
+        lines.append(f"result: pass (0 of {counted(len(budgets), 'budget')} exceeded)")
+        return lines
+    not_proved = sum(1 for budget in failed if budget["excess"] == EXCESS_NOT_EXCLUDED)
+    if not_proved:
+        detail = f"not met: {len(failed) - not_proved} exceeded, {not_proved} not proved to hold"
+    else:
+        detail = "exceeded"
+    lines.append(f"result: FAIL ({len(failed)} of {counted(len(budgets), 'budget')} {detail})")
     return lines
 
 
 def junit_xml(report: dict) -> str:
-    """Return JUnit XML: one test suite for the model, one test case for reading it and one per budget."""
+    """Return JUnit XML: one test suite for the model, one test case for reading it and one per budget.
+
+    A budget whose excess is proved fails with type BudgetExceeded. One whose proved
+    upper bound is over the limit while the excess is only not excluded fails with
+    type BudgetNotProved, and its message starts with "not proved: ".
+    """
     name = os.path.basename(report["model"]["path"])
-    classname = "verifier.audit." + "".join(c if c.isalnum() else "_" for c in name)
     budgets = report["budgets"]
     failures = sum(1 for budget in budgets if budget["status"] == FAIL)
     seconds = sum(report["seconds"].values())
 
-    root = ElementTree.Element("testsuites", name="verifier audit", tests=str(len(budgets) + 1), failures=str(failures), errors="0")
-    suite = ElementTree.SubElement(root, "testsuite", name=f"audit {name}", tests=str(len(budgets) + 1), failures=str(failures),
-                                   errors="0", skipped="0", time=f"{seconds:.3f}")
+    root, suite = _suite(name, len(budgets) + 1, failures, seconds)
     properties = ElementTree.SubElement(suite, "properties")
     for key in ("file_sha256", "format"):
         ElementTree.SubElement(properties, "property", name=key, value=str(report["model"][key]))
-    ElementTree.SubElement(suite, "testcase", classname=classname, name="read model", time="0")
+    ElementTree.SubElement(suite, "testcase", classname=_classname(name), name="read model", time="0")
     for budget in budgets:
-        case = ElementTree.SubElement(suite, "testcase", classname=classname, name=budget["name"], time="0")
-        if budget["status"] == FAIL:
-            failure = ElementTree.SubElement(case, "failure", message=budget["message"], type="BudgetExceeded")
-            failure.text = f"limit {budget['limit']}, measured {budget['measured']}"
+        case = ElementTree.SubElement(suite, "testcase", classname=_classname(name), name=budget["name"], time="0")
+        if budget["status"] != FAIL:
+            continue
+        if budget["excess"] == EXCESS_NOT_EXCLUDED:
+            failure = ElementTree.SubElement(case, "failure", message=f"not proved: {budget['message']}", type=FAILURE_NOT_PROVED)
+        else:
+            failure = ElementTree.SubElement(case, "failure", message=budget["message"], type=FAILURE_EXCEEDED)
+        failure.text = f"limit {budget['limit']}, measured {budget['measured']}, excess {budget['excess']}"
     output = ElementTree.SubElement(suite, "system-out")
     output.text = summary(report)
+    return _document(root)
+
+
+def junit_error_xml(model_path: str, step: str, message: str, error_type: str) -> str:
+    """Return JUnit XML for a run that stopped with an error: one failing test case named after the step."""
+    name = os.path.basename(model_path)
+    root, suite = _suite(name, 1, 1, 0.0)
+    case = ElementTree.SubElement(suite, "testcase", classname=_classname(name), name=step, time="0")
+    failure = ElementTree.SubElement(case, "failure", message=message, type=error_type)
+    failure.text = message
+    return _document(root)
+
+
+def _suite(name: str, tests: int, failures: int, seconds: float) -> tuple[ElementTree.Element, ElementTree.Element]:
+    root = ElementTree.Element("testsuites", name="verifier audit", tests=str(tests), failures=str(failures), errors="0")
+    suite = ElementTree.SubElement(root, "testsuite", name=f"audit {name}", tests=str(tests), failures=str(failures),
+                                   errors="0", skipped="0", time=f"{seconds:.3f}")
+    return root, suite
+
+
+def _classname(name: str) -> str:
+    return "verifier.audit." + "".join(c if c.isalnum() else "_" for c in name)
+
+
+def _document(root: ElementTree.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"

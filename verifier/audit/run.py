@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from verifier.audit import counted
 from verifier.audit.bits import bit_complexity_report
 from verifier.audit.budgets import FAIL, Budget, integer_budget, lipschitz_budget, tau_budget
 from verifier.audit.floats import compare_with_floats
@@ -57,7 +58,7 @@ def run_audit(model: Model, options: AuditOptions, progress=lambda message: None
     bracket = lipschitz_bracket(model, options.norm, options.box, extra, options.seed, options.inputs_normalized)
     seconds["lipschitz"] = time.perf_counter() - started
 
-    progress(f"evaluating {len(options.points)} points exactly and in float32 and float64 ...")
+    progress(f"evaluating {counted(len(options.points), 'point')} exactly and in float32 and float64 ...")
     started = time.perf_counter()
     exact = evaluate_layers(model.function_layers(options.inputs_normalized), options.points)
     seconds["exact_evaluation"] = time.perf_counter() - started
@@ -65,8 +66,8 @@ def run_audit(model: Model, options: AuditOptions, progress=lambda message: None
     floats = compare_with_floats(model, options.points, exact, options.inputs_normalized, options.class_rule)
     floats["source"] = options.points_source
     floats["evaluator_layers"] = [
-        {"layer": index, "backend": record.backend, "measured_bits": record.measured_bits, "bound_bits": record.bound_bits}
-        for index, record in enumerate(exact.evaluation.layers, start=1)
+        {"layer": number, "backend": record.backend, "measured_bits": record.measured_bits, "bound_bits": record.bound_bits}
+        for number, record in enumerate(exact.evaluation.layers, start=model.first_layer_number(options.inputs_normalized))
     ]
     seconds["float_comparison"] = time.perf_counter() - started
 

@@ -3,12 +3,16 @@
 ``audit MODEL`` reports bit complexity, a proved Lipschitz bracket and exact
 against float outputs, and exits 1 when a budget is exceeded. ``export`` writes a
 model to ONNX or a torch state dict with float64 weights. ``compare A B`` shows
-exactly how far two models are apart in weights and in outputs.
+exactly how far two models are apart in weights and in outputs. When ``audit`` or
+``compare`` stops with an error, its report files hold a record of that error.
 """
 
 from __future__ import annotations
 
-from verifier.cli import EXIT_FAILED, EXIT_OK, add_output_options, emit, progress
+import json
+
+from verifier.cli import EXIT_FAILED, EXIT_OK, add_output_options, progress
+from verifier.audit import counted
 from verifier.errors import InputError
 
 DEFAULT_SAMPLE = 1000
@@ -73,7 +77,7 @@ def parse_box(text: str, dimension: int) -> list[tuple[float, float]]:
     if len(parts) == 1:
         parts = parts * dimension
     if len(parts) != dimension:
-        raise InputError(f"--box: {len(parts)} intervals for a model with {dimension} inputs")
+        raise InputError(f"--box: {counted(len(parts), 'interval')} for a model with {counted(dimension, 'input')}")
     box = []
     for index, part in enumerate(parts, start=1):
         try:
@@ -116,18 +120,25 @@ def load_points(arguments, dimension: int, box: list[tuple[float, float]]):
     rng = np.random.default_rng(arguments.seed)
     values = np.minimum(low + (high - low) * rng.random((arguments.sample, dimension)), high)
     intervals = ", ".join(f"[{a:g}, {b:g}]" for a, b in box)
-    return [[Dyadic(v) for v in row] for row in values.tolist()], f"seeded sample of {arguments.sample} points from {intervals}, seed {arguments.seed}"
+    return [[Dyadic(v) for v in row] for row in values.tolist()], f"seeded sample of {counted(arguments.sample, 'point')} from {intervals}, seed {arguments.seed}"
 
 
 # Handlers.
 
 
 def _audit(arguments) -> int:
+    from verifier.audit.outputs import ReportFiles, run_with_error_records
+
+    files = ReportFiles({"report": arguments.report, "junit": arguments.junit}, [arguments.model, arguments.inputs])
+    return run_with_error_records(files, lambda: _run_audit(arguments, files),
+                                  lambda step, message, error_type: _audit_error_records(arguments, step, message, error_type))
+
+
+def _run_audit(arguments, files) -> int:
     from verifier.audit.budgets import FAIL, parse_limit
     from verifier.audit.readers import read_model
     from verifier.audit.report import junit_xml, summary
     from verifier.audit.run import AuditOptions, run_audit
-    from verifier.files import write_atomic
 
     for option in ("max_tau", "max_depth", "max_size"):
         value = getattr(arguments, option)
@@ -135,25 +146,51 @@ def _audit(arguments) -> int:
             raise InputError(f"--{option.replace('_', '-')}: the limit {value} is negative")
     max_lipschitz = parse_limit(arguments.max_lipschitz, "--max-lipschitz") if arguments.max_lipschitz is not None else None
 
+    files.step = "read model"
     progress(arguments, f"reading {arguments.model} ...")
     model = read_model(arguments.model, arguments.decimal)
+
+    files.step = "check options"
     box = parse_box(arguments.box, model.input_dim) if arguments.box else default_box(model, arguments.inputs_normalized)
+
+    files.step = "read points"
     points, source = load_points(arguments, model.input_dim, box)
+
+    files.step = "audit"
     options = AuditOptions(points, source, box, arguments.norm, arguments.seed, arguments.inputs_normalized, arguments.class_rule,
                            arguments.max_tau, arguments.max_depth, arguments.max_size, max_lipschitz)
     report, budgets = run_audit(model, options, lambda message: progress(arguments, message))
 
-    if arguments.junit:
-        write_atomic(arguments.junit, junit_xml(report))
-    emit(arguments, report, summary(report))
+    files.write({"report": report, "junit": junit_xml(report) if arguments.junit else None})
+    _print_result(arguments, report, summary(report))
     return EXIT_FAILED if any(budget.status == FAIL for budget in budgets) else EXIT_OK
+
+
+def _audit_error_records(arguments, step: str, message: str, error_type: str) -> dict:
+    from verifier.audit.outputs import error_json
+    from verifier.audit.report import junit_error_xml
+    from verifier.audit.run import REPORT_KIND, REPORT_SCHEMA_VERSION
+
+    return {
+        "report": error_json(REPORT_KIND, REPORT_SCHEMA_VERSION, step, message, error_type, {"model": {"path": arguments.model}}),
+        "junit": junit_error_xml(arguments.model, step, message, error_type),
+    }
+
+
+def _print_result(arguments, result: dict, summary: str) -> None:
+    """Print the summary, or the JSON result under --json; the report files are written already."""
+    if arguments.json:
+        print(json.dumps(result, sort_keys=True, indent=1))
+    else:
+        print(summary)
 
 
 def _export(arguments) -> int:
     from verifier.audit.export import export_bytes
     from verifier.audit.readers import read_model
-    from verifier.files import write_atomic
+    from verifier.files import check_output_paths, write_atomic
 
+    check_output_paths(arguments.out)
     model = read_model(arguments.model, arguments.decimal)
     data = export_bytes(model, arguments.format, arguments.weights_only)
     write_atomic(arguments.out, data)
@@ -163,25 +200,46 @@ def _export(arguments) -> int:
 
 
 def _compare(arguments) -> int:
-    from fractions import Fraction
+    from verifier.audit.outputs import ReportFiles, run_with_error_records
 
-    from verifier.audit.budgets import parse_limit
+    files = ReportFiles({"report": arguments.report}, [arguments.first, arguments.second, arguments.inputs])
+    return run_with_error_records(files, lambda: _run_compare(arguments, files),
+                                  lambda step, message, error_type: _compare_error_records(arguments, step, message, error_type))
+
+
+def _run_compare(arguments, files) -> int:
+    from verifier.audit.budgets import FAIL, parse_limit
     from verifier.audit.compare import compare_models, summary
     from verifier.audit.readers import read_model
 
     limit = parse_limit(arguments.max_difference, "--max-difference") if arguments.max_difference is not None else None
+
+    files.step = "read model"
     first = read_model(arguments.first, arguments.decimal)
     second = read_model(arguments.second, arguments.decimal)
     if (first.input_dim, first.output_dim) != (second.input_dim, second.output_dim):
-        raise InputError(f"{arguments.second}: has {second.input_dim} inputs and {second.output_dim} outputs, "
-                         f"but {arguments.first} has {first.input_dim} and {first.output_dim}")
+        raise InputError(f"{arguments.second}: has {counted(second.input_dim, 'input')} and {counted(second.output_dim, 'output')}, "
+                         f"but {arguments.first} has {counted(first.input_dim, 'input')} and {counted(first.output_dim, 'output')}")
+
+    files.step = "check options"
     clipping = first if first.normalisation is not None else second
     box = parse_box(arguments.box, first.input_dim) if arguments.box else default_box(clipping, False)
+
+    files.step = "read points"
     points, source = load_points(arguments, first.input_dim, box)
 
-    progress(arguments, f"evaluating both models exactly at {len(points)} points ...")
-    comparison = compare_models(first, second, points, source, arguments.class_rule)
-    emit(arguments, comparison, summary(comparison))
-    if limit is not None and Fraction(comparison["outputs"]["max_output_difference"]) > limit:
-        return EXIT_FAILED
-    return EXIT_OK
+    files.step = "compare"
+    progress(arguments, f"evaluating both models exactly at {counted(len(points), 'point')} ...")
+    comparison = compare_models(first, second, points, source, arguments.class_rule, limit)
+
+    files.write({"report": comparison})
+    _print_result(arguments, comparison, summary(comparison))
+    return EXIT_FAILED if comparison["status"] == FAIL else EXIT_OK
+
+
+def _compare_error_records(arguments, step: str, message: str, error_type: str) -> dict:
+    from verifier.audit.compare import COMPARE_KIND, COMPARE_SCHEMA_VERSION
+    from verifier.audit.outputs import error_json
+
+    models = {"models": [{"path": arguments.first}, {"path": arguments.second}]}
+    return {"report": error_json(COMPARE_KIND, COMPARE_SCHEMA_VERSION, step, message, error_type, models)}
