@@ -6,8 +6,11 @@ end to end. Values for c17 were worked out by hand (see the comments).
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -84,6 +87,8 @@ def test_strict_exits_one_on_failed_bound(tmp_path, capsys):
         ("INPUT(a)\nOUTPUT(z)\nz = MUX(a)\n", "line 3: unknown gate type 'MUX'"),
         ("INPUT(a)\nOUTPUT(z)\nz = dff(a)\n", "line 3: gate z is a DFF"),
         ("", "the file is empty"),
+        ("INPUT(a)\nINPUT(b)\nINPUT(c)\nOUTPUT(y)\ny = THRESHOLD(a, b, c)\n",
+         "line 5: gate y is a THRESHOLD gate, whose weights and threshold a .bench line cannot hold"),
     ],
 )
 def test_convert_bad_bench_exits_two_and_writes_nothing(tmp_path, capsys, text, message):
@@ -192,6 +197,7 @@ def test_verify_converted_small_circuit(tmp_path, capsys, construction):
         (lambda c: c["end_to_end"].update(mismatches=1), "end_to_end.mismatches: recorded 1, re-derived 0"),
         (lambda c: c["levelling"].update(buffers=5), "levelling.buffers: recorded 5, re-derived 0"),
         (lambda c: c["gate_proof"].update(status="fail"), "gate_proof.status"),
+        (lambda c: c["gate_proof"].update(failing_gates=1), "gate_proof.failing_gates: recorded 1, re-derived 0"),
         (lambda c: c["circuit"]["gates"][0].update(type="AND"), "circuit_sha256"),
     ],
 )
@@ -231,3 +237,34 @@ def test_verify_network_without_construction_layout(tmp_path, capsys):
     assert "per-gate proof: NOT APPLICABLE" in stdout
     code, stdout, _ = run_main(capsys, "verify", tmp_path / "c.json")
     assert code == 0, stdout
+
+
+def test_literal_summary_counts_failing_gates(tmp_path, capsys):
+    # The literal network drops each gate's threshold b and computes h(<w, y>) with h(0) = 0.
+    # AND(a, b) is sgn(a + b + 1) and OR(a, b) is sgn(a + b - 1): at a = 1, b = -1 both give h(0) = 0,
+    # where sgn gives 1 and -1. NOT(a) is sgn(-a), whose sum is never 0 and whose b is 0, so it holds.
+    circuit = write(tmp_path, "three.bench", "INPUT(a)\nINPUT(b)\nOUTPUT(x)\nOUTPUT(y)\nOUTPUT(z)\n"
+                                             "x = AND(a, b)\ny = NOT(a)\nz = OR(a, b)\n")
+    out = tmp_path / "o"
+    code, stdout, _ = run_main(capsys, "convert", "circuit", circuit, "--construction", "literal", "--out", out)
+    assert code == 1
+    assert "per-gate proof: FAIL: 2 of 3 gates fail (" in stdout
+    assert json.loads((out / "certificate.json").read_text())["gate_proof"]["failing_gates"] == 2
+    code, stdout, _ = run_main(capsys, "verify", out / "certificate.json")
+    assert code == 0, stdout
+
+
+def test_summary_rounds_lipschitz_bound_up(tmp_path, capsys):
+    circuit = write(tmp_path, "three.bench", "INPUT(a)\nINPUT(b)\nOUTPUT(x)\nOUTPUT(y)\nOUTPUT(z)\n"
+                                             "x = AND(a, b)\ny = NOT(a)\nz = OR(a, b)\n")
+    out = tmp_path / "o"
+    code, stdout, _ = run_main(capsys, "convert", "circuit", circuit, "--out", out)
+    assert code == 0
+    upper = Fraction(json.loads((out / "certificate.json").read_text())["lipschitz"]["upper"])
+    displayed = re.search(r"Lipschitz constant: <= (\S+) ", stdout)
+    assert displayed is not None, stdout
+    value = Fraction(Decimal(displayed[1]))
+    last_place = Fraction(10) ** Decimal(displayed[1]).as_tuple().exponent
+    assert value >= upper
+    assert value - last_place < upper
+    assert "e+" not in stdout

@@ -51,6 +51,39 @@ def test_bench_reads_crlf_lines(tmp_path):
     assert circuit.gates["z"].inputs == ("a", "b")
 
 
+def test_bench_skips_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.bench"
+    path.write_bytes(b"\xef\xbb\xbfINPUT(a)\nINPUT(b)\nOUTPUT(z)\nz = AND(a, b)\n")
+    circuit = read_bench(str(path))
+    assert circuit.inputs == ["a", "b"]
+    assert circuit.gates["z"].inputs == ("a", "b")
+
+
+def test_bench_non_utf8_byte_names_line(tmp_path):
+    path = tmp_path / "latin1.bench"
+    path.write_bytes(b"INPUT(a)\nOUTPUT(z)\n# caf\xe9\nz = NOT(a)\n")
+    with pytest.raises(InputError) as error:
+        read_bench(str(path))
+    assert f"{path}: line 3: byte 0xe9 is not valid UTF-8" in str(error.value)
+    assert "position" not in str(error.value)
+
+
+def test_bench_rejects_threshold_gate_with_reason(tmp_path):
+    path = write(tmp_path, "th2.bench", "INPUT(a)\nINPUT(b)\nINPUT(c)\nOUTPUT(y)\ny = THRESHOLD(a, b, c)\n")
+    with pytest.raises(InputError) as error:
+        read_bench(path)
+    assert "line 5: gate y is a THRESHOLD gate, whose weights and threshold a .bench line cannot hold" in str(error.value)
+    assert "JSON circuit format" in str(error.value)
+
+
+def test_bench_unknown_gate_lists_bench_types(tmp_path):
+    path = write(tmp_path, "foo.bench", "INPUT(a)\nOUTPUT(z)\nz = FOO(a)\n")
+    with pytest.raises(InputError) as error:
+        read_bench(path)
+    assert "known types: AND, OR, NAND, NOR, NOT, BUF, XOR, XNOR, MAJ, BUFF" in str(error.value)
+    assert "THRESHOLD" not in str(error.value)
+
+
 def test_bench_accepts_forward_reference(tmp_path):
     path = write(tmp_path, "f.bench", "INPUT(a)\nOUTPUT(z)\nz = NOT(n)\nn = NOT(a)\n")
     circuit = read_bench(path)
@@ -127,7 +160,7 @@ def test_json_reads_threshold_gate(tmp_path):
         ([{"name": "g", "type": "THRESHOLD", "inputs": ["a", "b"], "weights": ["1", "1/3"], "threshold": "0"}], ("g",),
          "gates[0].weights[1]: '1/3' is not a dyadic rational"),
         ([{"name": "g", "type": "THRESHOLD", "inputs": ["a", "b"], "weights": ["1", 0.5], "threshold": "0"}], ("g",),
-         "gates[0].weights[1]: expected an exact number written as a string"),
+         "gates[0].weights[1]: found the JSON float 0.5; write exact numbers as strings"),
         ([{"name": "g", "type": "THRESHOLD", "inputs": ["a", "b"], "weights": ["1"], "threshold": "0"}], ("g",),
          "gates[0].weights: expected a list of 2 exact numbers"),
         ([{"name": "g", "type": "THRESHOLD", "inputs": ["a"], "weights": ["1"]}], ("g",), "gates[0].threshold: missing"),
@@ -146,6 +179,15 @@ def test_json_rejects_bad_input(tmp_path, gates, outputs, message):
     with pytest.raises(InputError) as error:
         load_circuit(path)
     assert message in str(error.value)
+
+
+def test_json_float_weight_shown_as_written(tmp_path):
+    gate = {"name": "g", "type": "THRESHOLD", "inputs": ["a", "b"], "weights": ["1", 0.5], "threshold": "0"}
+    with pytest.raises(InputError) as error:
+        load_circuit(write_json(tmp_path, json_circuit([gate])))
+    assert "gates[0].weights[1]: found the JSON float 0.5;" in str(error.value)
+    assert "write exact numbers as strings" in str(error.value)
+    assert "Decimal" not in str(error.value)
 
 
 def test_json_rejects_wrong_header(tmp_path):

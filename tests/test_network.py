@@ -76,6 +76,38 @@ def test_bad_network_files(tmp_path, mutate, message):
     assert str(path) in str(error.value)
 
 
+def test_json_float_weight_shown_as_written(tmp_path):
+    data = json.loads(PRODUCT.canonical_json())
+    data["layers"][0]["weights"][0][2] = 0.5
+    path = tmp_path / "float.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        load_network(str(path))
+    assert "layers[0].weights[0][2]: found the JSON float 0.5;" in str(error.value)
+    assert "write exact numbers as strings" in str(error.value)
+    assert "Decimal" not in str(error.value)
+
+
+def test_first_layer_width_names_input_dim(tmp_path):
+    data = json.loads(PRODUCT.canonical_json())
+    data["input_dim"] = 5
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        load_network(str(path))
+    assert "layers[0].shape: the layer takes 2 inputs but the network's input_dim is 5" in str(error.value)
+
+
+def test_later_layer_width_names_previous_layer(tmp_path):
+    data = json.loads(PRODUCT.canonical_json())
+    data["layers"][1]["shape"] = [1, 3]
+    path = tmp_path / "narrow.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        load_network(str(path))
+    assert "layers[1].shape: the layer takes 3 inputs but the previous layer gives 4" in str(error.value)
+
+
 def test_nan_and_infinity_rejected(tmp_path):
     path = tmp_path / "nan.json"
     path.write_text(PRODUCT.canonical_json().replace('"bias":["0"]', '"bias":[NaN]'))

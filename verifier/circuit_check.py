@@ -110,15 +110,16 @@ class GateProof:
     status: str
     layout: str | None
     gates: int = 0
+    failing_gates: int = 0
     distinct_blocks: int = 0
     assignments: int = 0
     first_failure: dict | None = None
     reason: str | None = None
 
     def to_json(self) -> dict:
-        return {"status": self.status, "layout": self.layout, "gates": self.gates, "distinct_blocks": self.distinct_blocks,
-                "assignments": str(self.assignments), "first_failure": self.first_failure, "reason": self.reason,
-                "method": GATE_PROOF_METHOD}
+        return {"status": self.status, "layout": self.layout, "gates": self.gates, "failing_gates": self.failing_gates,
+                "distinct_blocks": self.distinct_blocks, "assignments": str(self.assignments),
+                "first_failure": self.first_failure, "reason": self.reason, "method": GATE_PROOF_METHOD}
 
 
 class _NotApplicable(Exception):
@@ -190,7 +191,10 @@ def _prove_layout(network: Network, levelled: LevelledCircuit, layout: str) -> G
             proof.assignments += 1 << len(node.inputs)
             if key not in results:
                 results[key] = _check_block(*key)
-            if results[key] is not None and proof.first_failure is None:
+            if results[key] is None:
+                continue
+            proof.failing_gates += 1
+            if proof.first_failure is None:
                 proof.status = "fail"
                 proof.first_failure = _failure_record(node, number, key, ordered, levelled)
     proof.distinct_blocks = len(results)

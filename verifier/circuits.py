@@ -12,10 +12,11 @@ inputs are true, so an even fan-in split half and half is false.
 Two file formats are read:
 
 * ISCAS ``.bench`` netlists: ``INPUT(a)``, ``OUTPUT(z)`` and ``z = NAND(a, b)`` lines,
-  gate names in any case, ``#`` comments and blank lines. A signal may be used on a
-  line before the line that defines it, because the format allows that. A signal
-  that is never defined, a signal defined twice and a cycle are errors. ``DFF`` is
-  rejected, because the circuits here are combinational.
+  gate names in any case, ``#`` comments and blank lines, UTF-8 with or without a
+  byte-order mark. A signal may be used on a line before the line that defines it,
+  because the format allows that. A signal that is never defined, a signal defined
+  twice and a cycle are errors. ``DFF`` is rejected, because the circuits here are
+  combinational, and so is ``THRESHOLD``, because a line cannot hold its weights.
 * The project's JSON circuit format (``CIRCUIT_FORMAT``, schema_version 1), which
   also holds threshold gates with dyadic weights and threshold::
 
@@ -50,6 +51,8 @@ CIRCUIT_FORMAT = "verifier-circuit"
 SCHEMA_VERSION = 1
 
 GATE_TYPES = ("AND", "OR", "NAND", "NOR", "NOT", "BUF", "XOR", "XNOR", "MAJ", "THRESHOLD")
+# A .bench line has no place for a threshold gate's weights and threshold, so THRESHOLD is JSON only.
+BENCH_GATE_TYPES = tuple(kind for kind in GATE_TYPES if kind != "THRESHOLD")
 ALIASES = {"BUFF": "BUF"}
 SINGLE_INPUT_TYPES = ("NOT", "BUF")
 SEQUENTIAL_TYPES = ("DFF",)
@@ -161,7 +164,7 @@ _SIGNAL = re.compile(rf"^{_NAME}$")
 
 def read_bench(path: str) -> Circuit:
     """Read an ISCAS ``.bench`` netlist; errors name the file and the line."""
-    text = read_text_file(path)
+    text = read_text_file(path).removeprefix("\ufeff")
     inputs: list[str] = []
     outputs: list[tuple[str, int]] = []
     gates: list[Gate] = []
@@ -191,7 +194,10 @@ def read_bench(path: str) -> Circuit:
         if not assignment:
             raise InputError(f"{where}: expected INPUT(name), OUTPUT(name) or 'name = GATE(input, ...)', found {line!r}")
         name = assignment["name"]
-        gate_type = _gate_type(assignment["type"], name, where)
+        if assignment["type"].upper() == "THRESHOLD":
+            raise InputError(f"{where}: gate {name} is a THRESHOLD gate, whose weights and threshold a .bench line cannot hold; "
+                             "write the circuit in the JSON circuit format, where each threshold gate has 'weights' and 'threshold'")
+        gate_type = _gate_type(assignment["type"], name, where, BENCH_GATE_TYPES)
         arguments = [argument.strip() for argument in assignment["arguments"].split(",")]
         if arguments == [""]:
             raise InputError(f"{where}: gate {name} ({gate_type}) has no inputs")
@@ -220,13 +226,14 @@ def _define(name: str, number: int, defined: dict[str, int], where: str) -> None
     defined[name] = number
 
 
-def _gate_type(text: str, name: str, where: str) -> str:
+def _gate_type(text: str, name: str, where: str, known: tuple[str, ...] = GATE_TYPES) -> str:
+    """Return the gate type in upper case with aliases resolved; ``known`` lists the types the file format accepts."""
     upper = text.upper()
     upper = ALIASES.get(upper, upper)
     if upper in SEQUENTIAL_TYPES:
         raise InputError(f"{where}: gate {name} is a {upper}, a sequential element; only combinational circuits are supported")
-    if upper not in GATE_TYPES:
-        raise InputError(f"{where}: unknown gate type {text!r} for signal {name}; known types: {', '.join(GATE_TYPES + tuple(ALIASES))}")
+    if upper not in known:
+        raise InputError(f"{where}: unknown gate type {text!r} for signal {name}; known types: {', '.join(known + tuple(ALIASES))}")
     return upper
 
 

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 
+from verifier.decimals import decimal_bound as _decimal
 from verifier.errors import InputError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -186,22 +187,6 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit - 3]}..."
 
 
-def _decimal(text: str, direction: str) -> str:
-    """Return an exact fraction as 6 significant decimal digits rounded up or down, marked with '<=' or '>='.
-
-    Integers and text that is not a fraction are returned unchanged.
-    """
-    from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
-    from fractions import Fraction
-
-    if "/" not in text:
-        return text
-    value = Fraction(text)
-    context = Context(prec=6, rounding=ROUND_CEILING if direction == "up" else ROUND_FLOOR)
-    rounded = context.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return f"{'<=' if direction == 'up' else '>='} {rounded}"
-
-
 def _verify(arguments) -> int:
     from verifier.checker import verify_file
 
@@ -216,27 +201,35 @@ def _verify(arguments) -> int:
 
 
 def _evaluate(arguments) -> int:
-    from verifier.evaluator import evaluate, points_to_integers
-    from verifier.files import read_points
-    from verifier.network import load_network
+    """Evaluate a model exactly at the given points; reads every format that ``audit`` reads.
 
-    network = load_network(arguments.network)
+    An NNet model is evaluated with its clipping and normalisation, at raw inputs.
+    Its outputs have odd denominators when the normalisation is not dyadic.
+    """
+    from verifier.audit.model import evaluate_layers
+    from verifier.audit.readers import read_model
+    from verifier.audit.run import file_sha256
+    from verifier.files import read_points
+
+    model = read_model(arguments.network)
     if arguments.precision < 0:
         raise InputError(f"--precision must be a non-negative number of bits, found {arguments.precision}")
-    points = read_points(arguments.inputs, network.input_dim, arguments.rounding, arguments.precision)
-    matrix, exponent, tau = points_to_integers(points)
-    evaluation = evaluate(network, matrix, exponent, tau)
-    outputs = evaluation.outputs
+    points = read_points(arguments.inputs, model.input_dim, arguments.rounding, arguments.precision)
+    exact = evaluate_layers(model.function_layers(), points)
+    outputs = [[exact.value(point, output) for output in range(model.output_dim)] for point in range(len(points))]
+    # The network's hash names the evaluated function only when the file contains nothing beside the weight layers.
+    network = model.weight_network() if model.normalisation is None else None
     result = {
-        "network_sha256": network.sha256(),
+        "network_sha256": network.sha256() if network is not None else None,
+        "model": {"path": model.source, "format": model.format, "file_sha256": file_sha256(model.source), "notes": list(model.notes)},
         "rounding": {"rule": arguments.rounding, "precision": arguments.precision} if arguments.rounding else None,
         "points": [
             {"input": [str(v) for v in point], "output": [str(v) for v in output], "sign": [1 if v >= 0 else -1 for v in output]}
             for point, output in zip(points, outputs)
         ],
         "layers": [
-            {"layer": i, "measured_bits": r.measured_bits, "bound_bits": r.bound_bits, "backend": r.backend}
-            for i, r in enumerate(evaluation.layers, start=1)
+            {"layer": number, "measured_bits": r.measured_bits, "bound_bits": r.bound_bits, "backend": r.backend}
+            for number, r in enumerate(exact.evaluation.layers, start=model.first_layer_number())
         ],
     }
     lines = [f"{' '.join(str(v) for v in point)} -> {' '.join(str(v) for v in output)}" for point, output in zip(points, outputs)]

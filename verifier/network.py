@@ -323,14 +323,25 @@ def _reject_constant(name: str):
 
 
 def read_text_file(path: str) -> str:
-    """Read a UTF-8 text file, raising InputError that names the file when it is missing, unreadable or empty."""
+    """Read a UTF-8 text file, raising InputError that names the file when it is missing, unreadable or empty.
+
+    A byte that is not UTF-8 is reported with its line number. Windows and old Mac
+    line endings become newlines, as in text mode.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise InputError(f"{path}: cannot be read ({error})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(f"{path}: line {line}: byte 0x{data[error.start]:02x} is not valid UTF-8 ({error.reason}); "
+                         "save the file as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
     return text
@@ -364,9 +375,10 @@ def read_exact_number(value, where: str, requirement: str = "network weights and
     ``where`` names the place for error messages, and ``requirement`` says why a
     non-dyadic value is rejected.
     """
+    if isinstance(value, Decimal):
+        raise InputError(f"{where}: found the JSON float {value}; write exact numbers as strings such as \"-3/8\"")
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        kind = "a JSON float" if isinstance(value, Decimal) else type(value).__name__
-        raise InputError(f"{where}: expected an exact number written as a string such as \"-3/8\", found {kind} {value!r}")
+        raise InputError(f"{where}: expected an exact number written as a string such as \"-3/8\", found {type(value).__name__} {value!r}")
     if isinstance(value, int):
         return Dyadic(value)
     try:
@@ -404,15 +416,19 @@ def _read_network(data, source: str) -> Network:
         raise InputError(f"{source}: field 'layers' must be a non-empty list")
 
     layers = []
-    expected_in = input_dim
     for index, raw in enumerate(raw_layers):
         where = f"{source}: layers[{index}]"
-        layers.append(_read_layer(raw, expected_in, where))
-        expected_in = layers[-1].shape[0]
+        if index == 0:
+            input_count, input_source = input_dim, f"the network's input_dim is {input_dim}"
+        else:
+            input_count = layers[-1].shape[0]
+            input_source = f"the previous layer gives {input_count}"
+        layers.append(_read_layer(raw, input_count, input_source, where))
     return Network(input_dim, layers)
 
 
-def _read_layer(raw, expected_in: int, where: str) -> Layer:
+def _read_layer(raw, input_count: int, input_source: str, where: str) -> Layer:
+    """Read one layer that must take ``input_count`` inputs; ``input_source`` names where that count comes from."""
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected an object with 'shape', 'weights' and 'bias'")
     unknown = sorted(set(raw) - {"shape", "weights", "bias"})
@@ -421,8 +437,8 @@ def _read_layer(raw, expected_in: int, where: str) -> Layer:
     shape = raw.get("shape")
     if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)):
         raise InputError(f"{where}.shape: expected [rows, columns] with positive integers, found {shape!r}")
-    if shape[1] != expected_in:
-        raise InputError(f"{where}.shape: the layer takes {shape[1]} inputs but the previous layer gives {expected_in}")
+    if shape[1] != input_count:
+        raise InputError(f"{where}.shape: the layer takes {shape[1]} inputs but {input_source}")
     weights, bias = raw.get("weights"), raw.get("bias")
     if not isinstance(weights, list):
         raise InputError(f"{where}.weights: expected a list of [row, column, \"value\"] entries")

@@ -61,7 +61,7 @@ _CERTIFICATE_FIELDS = {
                                                   "classes": None, "status": None}]},
     "levelling": {"depth": None, "size": None, "wires": None, "rewritten_gates": None, "levelled_size": None,
                   "buffers": None, "widths": None},
-    "gate_proof": {"status": None, "layout": None, "gates": None, "distinct_blocks": None, "assignments": None,
+    "gate_proof": {"status": None, "layout": None, "gates": None, "failing_gates": None, "distinct_blocks": None, "assignments": None,
                    "first_failure": _FAILURE_FIELDS, "reason": None, "method": None},
     "end_to_end": {"method": None, "points": None, "seed": None, "generator": None, "mismatches": None, "status": None,
                    "first_failure": {"index": None, "input": None, "expected": None, "network": None}},
@@ -467,23 +467,25 @@ class CircuitVerifier(Verifier):
             blocks = _blocks(self.network, self.levels, self.output_positions, layout)
         except _NotApplicable:
             self.gate_status = "not-applicable"
-            for field, value in (("status", "not-applicable"), ("gates", 0), ("distinct_blocks", 0),
+            for field, value in (("status", "not-applicable"), ("gates", 0), ("failing_gates", 0), ("distinct_blocks", 0),
                                  ("assignments", "0"), ("first_failure", None)):
                 self.expect(f"gate_proof.{field}", recorded.get(field, MISSING), value)
             read_text(get_field(recorded, "reason", "gate_proof"), "gate_proof.reason")
             self._expect_layout(layout)
             return
 
-        outcomes, first = {}, None
+        outcomes, first, failing = {}, None, 0
         for number, node, block in blocks:
             key = block.key()
             if key not in outcomes:
                 outcomes[key] = block.holds()
-            if not outcomes[key] and first is None:
-                first = (number, node, block)
+            if not outcomes[key]:
+                failing += 1
+                if first is None:
+                    first = (number, node, block)
         self.gate_status = "pass" if first is None else "fail"
         self._expect_layout(layout)
-        derived = {"status": self.gate_status, "gates": len(blocks), "distinct_blocks": len(outcomes),
+        derived = {"status": self.gate_status, "gates": len(blocks), "failing_gates": failing, "distinct_blocks": len(outcomes),
                    "assignments": str(sum(1 << len(node[2]) for _, node, _ in blocks)), "reason": None}
         for field, value in derived.items():
             self.expect(f"gate_proof.{field}", recorded.get(field, MISSING), value)

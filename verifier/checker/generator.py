@@ -244,20 +244,24 @@ class GeneratorVerifier(Verifier):
             self.local.append(keys[key])
         self.failing = sorted({l for l, index in enumerate(self.local) if mismatches[index]} | set(outside))
 
-        first = None
+        first, note = None, ""
         if self.failing:
             output = self.failing[0]
+            edge = f"hypergraph.hyperedges[{output}] = {self.hyperedges[output]}"
             if output in outside:
                 first = {"output": output, "reason": "reads seed coordinates outside its hyperedge", "columns": outside[output]}
+                note = f" (first failing output {output}: it reads seed coordinates {outside[output]} outside {edge})"
             else:
                 i = mismatches[self.local[output]][0]
                 first = {"output": output, "reason": "differs from the predicate", "local_input": [int(v) for v in points[:, i]],
                          "expected": str(self.table[i]), "network": str(values[self.local[output]][i])}
+                note = (f" (first failing output {output}: at local input {first['local_input']} of {edge} the network gives "
+                        f"{first['network']} where the predicate gives {first['expected']})")
         recorded = self.section("coordinate_proof")
         derived = {"status": "pass" if not self.failing else "fail", "failing_outputs": len(self.failing), "first_failure": first,
                    "outputs": self.d, "local_inputs": 1 << self.k, "distinct_local_networks": len(self.distinct)}
         for name, value in derived.items():
-            self.expect(f"coordinate_proof.{name}", recorded.get(name, MISSING), value)
+            self.expect(f"coordinate_proof.{name}", recorded.get(name, MISSING), value, note if name == "status" else "")
 
     def check_local_networks(self) -> None:
         """Match each recorded local network to a derived one, prove its layer norms and re-derive its Lipschitz bracket."""

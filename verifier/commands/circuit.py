@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from verifier.cli import EXIT_FAILED, EXIT_OK, Parser, add_output_options, emit, progress
+from verifier.commands.generate import seed_integer
 from verifier.errors import InputError
 
 
@@ -55,7 +56,7 @@ def register(commands, check_kinds) -> None:
 def _add_check_options(parser) -> None:
     # The numbers in the help text are DEFAULT_SAMPLES and MAX_EXHAUSTIVE_INPUTS of verifier.circuit_check.
     # That module is not imported here, to keep start-up fast, and a test keeps the numbers equal.
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=seed_integer, default=0,
                         help="seed of the random inputs, used when the circuit has more than 20 inputs (default: 0)")
     parser.add_argument("--samples", type=_positive, default=None,
                         help="number of random inputs when the circuit has more than 20 inputs (default: 10000)")
@@ -152,7 +153,8 @@ def _exit_code(result, strict: bool) -> int:
 def _summary(certificate: dict, written: list[tuple[str, str]]) -> str:
     """Return the human summary: what was built, the proof, the end-to-end check, the claims and the files."""
     lines = _object_lines(certificate) + _proof_lines(certificate)
-    lines.append(f"Lipschitz constant: at most {_approximate(certificate['lipschitz']['upper'])} (product of proved operator norms)")
+    lines.append(f"Lipschitz constant: {_upper_bound_text(certificate['lipschitz']['upper'])} (product of proved operator norms; "
+                 "decimal rounded up, exact value in the certificate)")
 
     lines.append("claims:")
     for claim in certificate["claims"]:
@@ -188,11 +190,13 @@ def _proof_lines(certificate: dict) -> list[str]:
     proof = certificate["gate_proof"]
     checked = certificate["end_to_end"]
     lines = []
+    blocks = f"({proof['distinct_blocks']} distinct blocks, {proof['assignments']} assignments)"
     if proof["status"] == "not-applicable":
         lines.append(f"per-gate proof: NOT APPLICABLE: {proof['reason']}")
+    elif proof["status"] == "fail":
+        lines.append(f"per-gate proof: FAIL: {proof['failing_gates']} of {proof['gates']} gates fail {blocks}")
     else:
-        lines.append(f"per-gate proof: {proof['status'].upper()} on {proof['gates']} gates "
-                     f"({proof['distinct_blocks']} distinct blocks, {proof['assignments']} assignments)")
+        lines.append(f"per-gate proof: PASS on all {proof['gates']} gates {blocks}")
     if proof["first_failure"]:
         failure = proof["first_failure"]
         assignment = ", ".join(f"{name} = {value}" for name, value in failure["inputs"])
@@ -217,9 +221,9 @@ def _clip(values: list, limit: int = 12) -> str:
     return f"[{shown}, ...] ({len(values)} values)"
 
 
-def _approximate(text: str) -> str:
-    from fractions import Fraction
+def _upper_bound_text(text: str) -> str:
+    """Return an exact upper bound as "<= D" with D rounded up, or as "at most D" when D is exact."""
+    from verifier.decimals import decimal_bound
 
-    if "/" in text or len(text) > 12:
-        return f"{float(Fraction(text)):.6g}"
-    return text
+    rounded = decimal_bound(text, "up")
+    return rounded if rounded.startswith("<=") else f"at most {rounded}"

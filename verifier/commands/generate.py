@@ -6,6 +6,7 @@ import argparse
 import os
 
 from verifier.cli import EXIT_FAILED, EXIT_OK, add_output_options, emit, progress
+from verifier.decimals import bound_text
 from verifier.errors import InputError
 
 SEED_LAWS = {"sign": "uniform on {-1,+1}^m", "gaussian": "standard Gaussian on R^m"}
@@ -26,7 +27,8 @@ def register(commands, check_kinds) -> None:
     goldreich.add_argument("--m", type=positive_integer, help="seed length m (required unless --hypergraph is given)")
     goldreich.add_argument("--d", type=positive_integer, help="output length d (required unless --hypergraph is given)")
     _add_predicate_options(goldreich)
-    goldreich.add_argument("--seed", type=integer, default=0, help="seed of numpy.random.default_rng for the hypergraph (default: 0)")
+    goldreich.add_argument("--seed", type=seed_integer, help="seed of numpy.random.default_rng for the hypergraph, a non-negative "
+                           "integer (default: 0). It cannot be combined with --hypergraph")
     goldreich.add_argument("--hypergraph", help="read the hyperedges from this file instead of drawing them")
     goldreich.add_argument("--bias-order", type=positive_integer, default=2,
                            help="compute the exact bias of every set of at most this many outputs (default: 2)")
@@ -46,18 +48,22 @@ def register(commands, check_kinds) -> None:
         "Lemma 2.17, or a network file), certify each part exactly and set each stated parameter beside the measured one.",
     )
     theorem.add_argument("--m", type=positive_integer, required=True, help="seed length m")
-    theorem.add_argument("--eps", required=True, help="accuracy eps in (0, 1), exact: '2^-12', '1/4096' or '0.000244140625'")
-    theorem.add_argument("--target", default="leaky-relu", help="'leaky-relu' for a random Lemma 2.17 network, or a network file (default: leaky-relu)")
+    theorem.add_argument("--eps", required=True,
+                         help="accuracy eps in (0, 1), a dyadic rational written exactly: '2^-12', '1/4096', '0.25' "
+                         "(0.3 is rejected, because its denominator is not a power of two); a value that starts with '-' "
+                         "must be written as --eps=VALUE, and negative values are invalid anyway")
+    theorem.add_argument("--target", default="leaky-relu",
+                         help="'leaky-relu' for a random Lemma 2.17 network, or the path of a network file (default: leaky-relu)")
     theorem.add_argument("--d", type=positive_integer, help="output dimension d of the target (default: 200 for leaky-relu; a file sets it)")
     theorem.add_argument("--r", type=positive_integer, help="input dimension r of the target (default: 8 for leaky-relu; a file sets it)")
     theorem.add_argument("--widths", help="hidden and output widths of the leaky-ReLU target, comma-separated (default: doubling from r, capped at d)")
     theorem.add_argument("--slope", default="1/4", help="leaky-ReLU parameter lambda in (0, 1/2], exact (default: 1/4)")
     theorem.add_argument("--target-tau", type=positive_integer, default=12, help="weights of the leaky-ReLU target are rounded to R_tau' (default: 12)")
-    theorem.add_argument("--target-seed", type=integer, help="seed for the target's weights (default: --seed)")
+    theorem.add_argument("--target-seed", type=seed_integer, help="seed for the target's weights (default: --seed)")
     _add_predicate_options(theorem)
-    theorem.add_argument("--seed", type=integer, default=0, help="seed of the hypergraph of G' and the default target seed (default: 0)")
+    theorem.add_argument("--seed", type=seed_integer, default=0, help="seed of the hypergraph of G' and the default target seed (default: 0)")
     theorem.add_argument("--samples", type=positive_integer, default=256, help="Gaussian seeds for the sampled checks (default: 256)")
-    theorem.add_argument("--sample-seed", type=integer, default=1, help="seed for the Gaussian seeds of the sampled checks (default: 1)")
+    theorem.add_argument("--sample-seed", type=seed_integer, default=1, help="seed for the Gaussian seeds of the sampled checks (default: 1)")
     theorem.add_argument("--out", help="output directory for network.json and certificate.json, or a .json path for the "
                                        "certificate alone (default: theorem-3.1-mM/)")
     add_output_options(theorem)
@@ -67,7 +73,7 @@ def register(commands, check_kinds) -> None:
     sample = commands.add_parser("sample", help="draw seeds from a generator's seed law and write its exact outputs")
     sample.add_argument("network", help="a network file (its seed law is read from certificate.json beside it) or a generator certificate")
     sample.add_argument("--n", type=positive_integer, required=True, help="number of samples")
-    sample.add_argument("--seed", type=integer, default=0, help="seed of numpy.random.default_rng for the seeds (default: 0)")
+    sample.add_argument("--seed", type=seed_integer, default=0, help="seed of numpy.random.default_rng for the seeds (default: 0)")
     sample.add_argument("--law", choices=sorted(SEED_LAWS), help="seed law: sign (uniform +-1) or gaussian; overrides the certificate")
     sample.add_argument("--out", required=True, help="output file: .npy (float64, nearest to the exact value) or .csv (exact fractions)")
     sample.add_argument("--seeds-out", help="also write the seeds, in the format of --out")
@@ -92,6 +98,17 @@ def integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, found {text!r}") from None
+
+
+def seed_integer(text: str) -> int:
+    """Parse a command-line seed: a non-negative integer, which is what numpy.random.default_rng accepts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, found {value}")
+    return value
 
 
 def _add_predicate_options(parser) -> None:
@@ -151,9 +168,12 @@ def _generate_goldreich(arguments) -> int:
         raise InputError(f"bias order {order} is above the limit {MAX_BIAS_ORDER}: the number of connected output sets grows like d times the overlap degree to the power t - 1")
 
     # Step 1: the hypergraph, drawn (and redrawn under --avoid-bias) or read.
+    seed = 0 if arguments.seed is None else arguments.seed
     if arguments.hypergraph:
         if arguments.avoid_bias:
             raise InputError("--avoid-bias redraws the hypergraph, so it cannot be used with --hypergraph")
+        if arguments.seed is not None:
+            raise InputError("--seed draws the hypergraph, so it cannot be used with --hypergraph, which reads it from a file")
         hypergraph = read_hypergraph(arguments.hypergraph, predicate.arity)
         for name in ("m", "d"):
             requested = getattr(arguments, name)
@@ -163,13 +183,13 @@ def _generate_goldreich(arguments) -> int:
     else:
         if arguments.m is None or arguments.d is None:
             raise InputError("give --m and --d, or a hypergraph file with --hypergraph")
-        draws = hypergraph_draws(arguments.m, arguments.d, predicate.arity, arguments.seed)
+        draws = hypergraph_draws(arguments.m, arguments.d, predicate.arity, seed)
         hypergraph, biases = _choose_hypergraph(arguments, predicate, draws, order)
 
     # Step 2: build, prove and certify.
     progress(arguments, f"building G_(P,H) with P = {predicate.name}, m = {hypergraph.m}, d = {hypergraph.d} ...")
     generator = build_goldreich(predicate, hypergraph, arguments.construction)
-    result = check_goldreich(generator, order, arguments.seed, arguments.avoid_bias, biases, lambda message: progress(arguments, message))
+    result = check_goldreich(generator, order, seed, arguments.avoid_bias, biases, lambda message: progress(arguments, message))
     certificate = result.certificate
 
     # Step 3: write the network and the certificate.
@@ -229,7 +249,14 @@ def _goldreich_summary(certificate: dict, written: list[str]) -> str:
 
     if proof["first_failure"]:
         lines.append(f"  first failure: {proof['first_failure']}")
-    if largest is not None:
+    examined = sum(biases["sets_examined"].values())
+    if largest is None or largest["bias"] == "0":
+        # A set's bias is the product of its connected parts' biases, so no biased connected set means no biased set.
+        lines.append(
+            f"exact biases of up to {biases['order']} outputs: no parity of at most {biases['order']} outputs is biased "
+            f"(all {examined} connected sets have bias 0)"
+        )
+    else:
         lines.append(
             f"exact biases of up to {biases['order']} outputs: largest |bias| {abs_text(largest['bias'])} at outputs {largest['outputs']}, "
             f"{biases['biased_connected_sets']} biased connected sets"
@@ -239,10 +266,10 @@ def _goldreich_summary(certificate: dict, written: list[str]) -> str:
         f"{lemma['general_bound_formula']} (the stated form {counterexample['status']} for U_2 against a point mass at 0: "
         f"W_1 = {counterexample['w1']} < {counterexample['stated_beta']})"
     )
-    lines.append("claims:")
+    lines.append("claims (decimals rounded outwards; exact values in the certificate):")
     for claim in certificate["claims"]:
         marker = {"holds": "  holds    ", "fails": "! FAILS    ", "undecided": "? undecided"}[claim["status"]]
-        lines.append(f"  {marker} {claim['id']}: stated {_short(claim['stated'])}, measured {_short(claim['measured'])}")
+        lines.append(f"  {marker} {claim['id']}: stated {_short(claim['stated'])}, measured {_short(bound_text(claim['measured'], 'up'))}")
     lines.append("written: " + ", ".join(written))
     return "\n".join(lines)
 

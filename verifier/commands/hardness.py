@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from verifier.cli import EXIT_FAILED, EXIT_OK, add_output_options, emit, progress
-from verifier.commands.generate import integer, positive_integer
+from verifier.commands.generate import positive_integer, seed_integer
 from verifier.errors import InputError
 
 EXAMPLE_DEFAULTS = {"lemma-4.4": {"m": 5, "d": 16}, "lemma-4.5": {"m": 10, "d": 16}}
@@ -70,7 +70,7 @@ def _add_example_options(parser, kind: str) -> None:
     parser.add_argument("--arity", type=positive_integer, help="example only: the arity k, for a truth table or expression that does not use x_k")
     parser.add_argument("--convention", choices=["minus-one-true", "plus-one-true"],
                         help="example only: which value of +-1 the predicate means as true (default: minus-one-true)")
-    parser.add_argument("--seed", type=integer, help="example only: seed of numpy.random.default_rng for the hypergraph (default: 0)")
+    parser.add_argument("--seed", type=seed_integer, help="example only: seed of numpy.random.default_rng for the hypergraph (default: 0)")
 
 
 _EXAMPLE_OPTIONS = ("m", "d", "predicate", "arity", "convention", "seed", "output_bits")

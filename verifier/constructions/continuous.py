@@ -38,6 +38,7 @@ Lemma 2.8 counts.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Sequence
@@ -47,6 +48,7 @@ import numpy as np
 from verifier.claims import make_claim
 from verifier.combinators import compose
 from verifier.constructions.goldreich import Hypergraph, build_goldreich, draw_hypergraph, place_copies
+from verifier.decimals import bound_text
 from verifier.dyadic import Dyadic, parse_exact
 from verifier.errors import InputError
 from verifier.network import Layer, Network
@@ -493,6 +495,9 @@ def target_from_arguments(arguments) -> tuple[Network, dict, LeakyTarget | None]
     from verifier.network import load_network
 
     if arguments.target != "leaky-relu":
+        if not os.path.exists(arguments.target):
+            raise InputError(f"--target {arguments.target}: no such file; --target takes 'leaky-relu' (a random Lemma 2.17 "
+                             "network) or the path of a network file")
         if arguments.widths or arguments.target_seed is not None:
             raise InputError("--widths and --target-seed apply only to --target leaky-relu")
         network = load_network(arguments.target)
@@ -840,11 +845,15 @@ def _theorem_summary(certificate: dict) -> str:
         f"sha256 {certificate['network_sha256'][:16]}...; 1/xi = {certificate['xi']['inverse']}",
         f"sampled: {sampling['samples']} Gaussian seeds, {sampling['inside_band']} with some |g_i| < xi, "
         f"{sampling['agreements_outside_band']} with G(g) = G_0(sgn(g)) exactly",
-        "claims:",
+        "claims (decimals rounded outwards; exact values in the certificate):",
     ]
     for claim in certificate["claims"]:
         marker = {"holds": "  holds    ", "fails": "! FAILS    ", "undecided": "? undecided"}[claim["status"]]
-        stated = claim["stated"] if len(claim["stated"]) <= 50 else claim["stated"][:47] + "..."
-        measured = claim["measured"] if len(claim["measured"]) <= 60 else claim["measured"][:57] + "..."
+        stated = _clip(bound_text(claim["stated"], "up"), 50)
+        measured = _clip(bound_text(claim["measured"], "up"), 60)
         lines.append(f"  {marker} {claim['id']}: stated {stated}, measured {measured}")
     return "\n".join(lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -93,8 +93,8 @@ def check_parameters(m, d, k) -> None:
 def hypergraph_draws(m: int, d: int, k: int, seed: int) -> Iterator[Hypergraph]:
     """Yield successive random hypergraphs from one numpy generator, as DRAW_RULE describes."""
     check_parameters(m, d, k)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError(f"the seed must be an integer, found {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"the seed must be a non-negative integer, found {seed!r}")
     rng = np.random.default_rng(seed)
     draws = 0
     while True:
