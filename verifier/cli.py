@@ -21,12 +21,13 @@ class Parser(argparse.ArgumentParser):
     """An argument parser that exits with code 2 and a one-line message on invalid arguments."""
 
     def error(self, message):
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
         sys.exit(EXIT_INPUT)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from verifier.commands.generate import seed_integer
+
     parser = Parser(prog="python -m verifier", description="Exact checks of bit-complexity claims about ReLU networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     predicate.add_argument("--arity", type=int, help="the arity k, for a truth table or an expression that does not use x_k")
     predicate.add_argument("--convention", choices=["minus-one-true", "plus-one-true"], default="minus-one-true",
                            help="which value of +-1 the predicate's table or expression means as true (default: -1)")
-    predicate.add_argument("--seed", type=int, default=0, help="seed for proposing Lipschitz lower-bound witnesses (default: 0)")
+    predicate.add_argument("--seed", type=seed_integer, default=0, help="seed for proposing Lipschitz lower-bound witnesses (default: 0)")
     predicate.add_argument("--out", help="certificate path (default: NAME.cert.json)")
     predicate.add_argument("--network-out", help="also write the network file here")
     add_output_options(predicate)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 
-from verifier.cli import EXIT_FAILED, EXIT_OK, add_output_options, progress
 from verifier.audit import counted
+from verifier.cli import EXIT_FAILED, EXIT_OK, add_output_options, progress
+from verifier.commands.generate import seed_integer
 from verifier.errors import InputError
 
 DEFAULT_SAMPLE = 1000
@@ -61,7 +62,7 @@ def _add_point_options(parser) -> None:
     parser.add_argument("--sample", type=int, default=DEFAULT_SAMPLE, help=f"number of points sampled when --inputs is not given (default: {DEFAULT_SAMPLE})")
     parser.add_argument("--box", help="sampling box, LOW:HIGH for every coordinate or LOW:HIGH,LOW:HIGH,... one per coordinate "
                         "(default: an NNet model's clipping box, else [-1, 1] in each coordinate)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sample and of the Lipschitz witness search (default: 0)")
+    parser.add_argument("--seed", type=seed_integer, default=0, help="seed of the sample and of the Lipschitz witness search (default: 0)")
     parser.add_argument("--decimal", choices=["float64", "exact"], default="float64",
                         help="how NNet decimal text is read: the nearest float64 (default) or the exact decimal")
     parser.add_argument("--class-rule", choices=["argmax", "argmin"], default="argmax",
