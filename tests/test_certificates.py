@@ -48,3 +48,12 @@ def test_appendix_certificate_records_its_failure():
     # The printed induction's product networks have 9, 15, 22 units against 4|S| = 12, 16, 20.
     assert statuses["appendix-a.2/term-size/3"] == "holds"
     assert statuses["appendix-a.2/term-size/5"] == "fails"
+
+
+def test_every_kind_has_a_schema():
+    from verifier.checker import KINDS
+
+    for kind in KINDS:
+        schema = json.loads((FOLDER / f"{kind}.schema.json").read_text())
+        assert schema["properties"]["kind"] == {"type": "string"} or schema["properties"]["kind"].get("const") == kind
+        assert "claims" in schema["required"]
