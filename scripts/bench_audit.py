@@ -32,18 +32,10 @@ from verifier.audit.model import evaluate_layers, float_forward
 from verifier.audit.readers import read_model
 from verifier.audit.run import AuditOptions, run_audit
 from verifier.dyadic import Dyadic
+from benchtools import best_of
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "acasxu")
 MODELS = ("TestNetwork.nnet", "TestNetwork2.onnx")
-
-
-def best_of(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def sample_points(model, count: int, seed: int) -> tuple[np.ndarray, list[tuple[float, float]]]:

@@ -31,29 +31,11 @@ from verifier.circuit_check import check_circuit, prove_gates, prove_threshold_f
 from verifier.circuits import load_circuit, simulate
 from verifier.constructions.threshold import build_network, level_circuit, to_threshold_circuit
 from verifier.evaluator import evaluate
+from benchtools import best_of, float_forward
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "iscas85"
 CONVERT_AND_PROVE_TARGET = 30.0  # seconds, for c5315
 FLOAT_RATIO_TARGET = 20.0
-
-
-def best_of(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def float_forward(network, points: np.ndarray) -> np.ndarray:
-    activation = points.astype(np.float64)
-    for index, layer in enumerate(network.layers, start=1):
-        weights = layer.scipy_matrix(np.float64) / 2.0**layer.scale
-        activation = np.asarray(weights @ activation) + (layer.bias.astype(np.float64) / 2.0**layer.scale)[:, None]
-        if index < network.depth:
-            activation = np.maximum(activation, 0)
-    return activation
 
 
 def main() -> int:

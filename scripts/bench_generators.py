@@ -28,6 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from verifier.network import load_network  # noqa: E402
+from benchtools import best_of, float_forward
 
 
 def run_command(arguments: list[str]) -> tuple[float, int, int]:
@@ -38,25 +39,6 @@ def run_command(arguments: list[str]) -> tuple[float, int, int]:
     seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
     return seconds, usage.ru_maxrss, child.returncode
-
-
-def float_forward(network, points: np.ndarray) -> np.ndarray:
-    activation = points.astype(np.float64)
-    for index, layer in enumerate(network.layers, start=1):
-        weights = layer.scipy_matrix(np.float64) / 2.0**layer.scale
-        activation = np.asarray(weights @ activation) + (layer.bias.astype(np.float64) / 2.0**layer.scale)[:, None]
-        if index < network.depth:
-            activation = np.maximum(activation, 0)
-    return activation
-
-
-def best_of(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> int:

@@ -20,12 +20,12 @@ import argparse
 import random
 import time
 
-import numpy as np
 
 from verifier.constructions.lemma33 import build_predicate_network
 from verifier.evaluator import evaluate, hypercube_points
 from verifier.predicates import predicate_from_truth_table
 from verifier.reference import evaluate_fraction
+from benchtools import best_of, float_forward
 
 FRACTION_FULL_MAX_K = 8
 FRACTION_MAX_K = 10
@@ -36,25 +36,6 @@ def random_predicate(k: int, seed: int):
     rng = random.Random(seed)
     bits = "".join(rng.choice("01") for _ in range(2**k))
     return predicate_from_truth_table(bits, k)
-
-
-def best_of(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def float_forward(network, points: np.ndarray) -> np.ndarray:
-    activation = points.astype(np.float64)
-    for index, layer in enumerate(network.layers, start=1):
-        weights = layer.scipy_matrix(np.float64) / 2.0**layer.scale
-        activation = np.asarray(weights @ activation) + (layer.bias.astype(np.float64) / 2.0**layer.scale)[:, None]
-        if index < network.depth:
-            activation = np.maximum(activation, 0)
-    return activation
 
 
 def main() -> None:
