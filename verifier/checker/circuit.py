@@ -24,11 +24,12 @@ from fractions import Fraction
 import numpy as np
 
 from verifier.checker.core import (
+    Failure,
     MISSING,
     NETWORK_FIELDS,
-    Failure,
     Verifier,
     check_fields,
+    check_header,
     evaluate_batch,
     get_field,
     hypercube,
@@ -595,16 +596,8 @@ class CircuitVerifier(Verifier):
             self.expect(f"{path}.status ({identifier})", record.get("status", MISSING), status)
 
 
-def _check_header(data) -> None:
-    """Raise InputError unless ``data`` is a certificate of this kind and schema with only known fields."""
-    if data.get("schema_version") != SCHEMA_VERSION or isinstance(data.get("schema_version"), bool):
-        raise InputError(f"schema_version: unsupported value {data.get('schema_version')!r}. This checker reads {SCHEMA_VERSION}")
-    if data.get("kind") != KIND:
-        raise InputError(f"kind: unknown certificate kind {data.get('kind')!r}. This checker reads {KIND!r}")
-    check_fields(data, _CERTIFICATE_FIELDS, "")
-
 
 def verify(data: dict, network: dict | None = None) -> dict:
     """Re-derive every recorded value of a threshold-circuit-network certificate; see verifier.checker.verify_certificate."""
-    _check_header(data)
+    check_header(data, KIND, SCHEMA_VERSION, _CERTIFICATE_FIELDS)
     return CircuitVerifier(data, network).outcome()

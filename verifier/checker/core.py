@@ -473,6 +473,17 @@ def decide(upper_squared: Fraction, lower_squared: Fraction, stated_squared: Fra
     return "fails" if lower_squared > stated_squared else "undecided"
 
 
+def check_header(data, kind: str, schema_version: int, fields: dict) -> None:
+    """Raise InputError unless ``data`` is a ``kind`` certificate of ``schema_version`` with only known fields."""
+    if not isinstance(data, dict) or "kind" not in data or "schema_version" not in data:
+        raise InputError("not a certificate: expected a JSON object with the fields 'kind' and 'schema_version'")
+    if data["schema_version"] != schema_version or isinstance(data["schema_version"], bool):
+        raise InputError(f"schema_version: unsupported value {data['schema_version']!r}. This checker reads {schema_version}")
+    if data["kind"] != kind:
+        raise InputError(f"kind: unknown certificate kind {show_value(data['kind'])}. This checker reads {kind!r}")
+    check_fields(data, fields, "")
+
+
 class Verifier:
     """One pass over a certificate. ``checked`` counts the recorded values re-derived so far.
 

@@ -23,13 +23,13 @@ from fractions import Fraction
 import numpy as np
 
 from verifier.checker.core import (
-    MISSING,
-    NETWORK_FIELDS,
     CheckedLayer,
     CheckedNetwork,
     Failure,
+    MISSING,
+    NETWORK_FIELDS,
     Verifier,
-    check_fields,
+    check_header,
     evaluate_batch,
     get_field,
     hypercube,
@@ -39,7 +39,6 @@ from verifier.checker.core import (
     read_integer,
     read_list,
     read_text,
-    show_value,
 )
 from verifier.errors import InputError
 
@@ -475,19 +474,11 @@ class HardnessVerifier(_ClaimsMixin, Verifier):
         self.check_claims(rows)
 
 
-def _check_header(data, kind: str, fields: dict) -> None:
-    """Raise InputError unless ``data`` is a certificate of this kind and schema with only known fields."""
-    if data.get("schema_version") != SCHEMA_VERSION or isinstance(data.get("schema_version"), bool):
-        raise InputError(f"schema_version: unsupported value {data.get('schema_version')!r}. This checker reads {SCHEMA_VERSION}")
-    if data.get("kind") != kind:
-        raise InputError(f"kind: unknown certificate kind {show_value(data.get('kind'))}. This checker reads {kind!r}")
-    check_fields(data, fields, "")
-
 
 def verify(data: dict, network: dict | None = None) -> dict:
     """Re-derive every recorded value of a lemma-4.4 or lemma-4.5 certificate; see verifier.checker.verify_certificate."""
     if data.get("kind") == COMPOSITION_KIND:
-        _check_header(data, COMPOSITION_KIND, _COMPOSITION_FIELDS)
+        check_header(data, COMPOSITION_KIND, SCHEMA_VERSION, _COMPOSITION_FIELDS)
         return CompositionVerifier(data, network).outcome()
-    _check_header(data, HARDNESS_KIND, _HARDNESS_FIELDS)
+    check_header(data, HARDNESS_KIND, SCHEMA_VERSION, _HARDNESS_FIELDS)
     return HardnessVerifier(data, network).outcome()

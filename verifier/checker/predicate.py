@@ -14,7 +14,7 @@ from verifier.checker.core import (
     MISSING,
     NETWORK_FIELDS,
     Verifier,
-    check_fields,
+    check_header,
     decide,
     evaluate_batch,
     get_field,
@@ -264,13 +264,7 @@ class PredicateVerifier(Verifier):
 
 def _check_header(data) -> None:
     """Raise InputError unless ``data`` is a certificate of this kind and schema with only known fields."""
-    if not isinstance(data, dict) or "kind" not in data or "schema_version" not in data:
-        raise InputError("not a certificate: expected a JSON object with the fields 'kind' and 'schema_version'")
-    if data["schema_version"] != SCHEMA_VERSION or isinstance(data["schema_version"], bool):
-        raise InputError(f"schema_version: unsupported value {data['schema_version']!r}. This checker reads {SCHEMA_VERSION}")
-    if data["kind"] != KIND:
-        raise InputError(f"kind: unknown certificate kind {data['kind']!r}. This checker reads {KIND!r}")
-    check_fields(data, _CERTIFICATE_FIELDS, "")
+    check_header(data, KIND, SCHEMA_VERSION, _CERTIFICATE_FIELDS)
     claims = data.get("claims")
     for index, claim in enumerate(claims if isinstance(claims, list) else []):
         identifier = claim.get("id") if isinstance(claim, dict) else None

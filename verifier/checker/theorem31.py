@@ -67,13 +67,13 @@ import scipy.sparse
 
 from verifier.checker.cholesky import SMALL_SIDE, block_norm_squared_upper, positive_definite
 from verifier.checker.core import (
-    MISSING,
-    NETWORK_FIELDS,
     CheckedLayer,
     CheckedNetwork,
     Failure,
+    MISSING,
+    NETWORK_FIELDS,
     Verifier,
-    check_fields,
+    check_header,
     evaluate_point,
     get_field,
     network_sha256,
@@ -1203,9 +1203,5 @@ def rayleigh_quotient(dense: list[list[int]], scale: int) -> Fraction:
 
 def verify(data: dict, network: dict | None = None) -> dict:
     """Re-derive a theorem-3.1-generator certificate; see verifier.checker.verify_certificate."""
-    if data.get("schema_version") != SCHEMA_VERSION or isinstance(data.get("schema_version"), bool):
-        raise InputError(f"schema_version: unsupported value {data.get('schema_version')!r}. This checker reads {SCHEMA_VERSION}")
-    if data.get("kind") != KIND:
-        raise InputError(f"kind: unknown certificate kind {data.get('kind')!r}. This checker reads {KIND!r}")
-    check_fields(data, _CERTIFICATE_FIELDS, "")
+    check_header(data, KIND, SCHEMA_VERSION, _CERTIFICATE_FIELDS)
     return Theorem31Verifier(data, network).outcome()
