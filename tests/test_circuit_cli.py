@@ -127,7 +127,7 @@ def test_samples_must_be_positive(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["convert", "circuit", "x.bench", "--samples", "0"])
     assert exit_info.value.code == 2
-    assert "expected a positive integer" in capsys.readouterr().err
+    assert "must be a positive integer" in capsys.readouterr().err
 
 
 def test_help_numbers_match_constants(capsys):

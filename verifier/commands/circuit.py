@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from verifier.cli import EXIT_FAILED, EXIT_OK, Parser, add_output_options, emit, progress
-from verifier.commands.generate import seed_integer
+from verifier.commands.generate import positive_integer, seed_integer
 from verifier.errors import InputError
 
 
@@ -58,22 +58,11 @@ def _add_check_options(parser) -> None:
     # That module is not imported here, to keep start-up fast, and a test keeps the numbers equal.
     parser.add_argument("--seed", type=seed_integer, default=0,
                         help="seed of the random inputs, used when the circuit has more than 20 inputs (default: 0)")
-    parser.add_argument("--samples", type=_positive, default=None,
+    parser.add_argument("--samples", type=positive_integer, default=None,
                         help="number of random inputs when the circuit has more than 20 inputs (default: 10000)")
     add_output_options(parser)
     parser.add_argument("--strict", action="store_true", help="also exit 1 when a stated bound of Lemma 2.11 or 4.4 fails")
 
-
-def _positive(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {value}")
-    return value
 
 
 def _convert_circuit(arguments) -> int:
