@@ -61,7 +61,7 @@ LIMB_BLOCK_POINTS = 1024
 
 @dataclass
 class LayerRecord:
-    """What one layer of an exact evaluation measured."""
+    """Measurements of one layer in an exact evaluation: backend and bit lengths against the Lemma A.2 bound."""
 
     backend: str
     measured_bits: int

@@ -42,7 +42,7 @@ from verifier.checker.core import (
     read_text,
     split_blocks,
 )
-from verifier.checker.predicate import _parse_table, _subset, _walsh_hadamard
+from verifier.checker.predicate import read_predicate, subset_indices
 from verifier.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -173,13 +173,9 @@ class GeneratorVerifier(Verifier):
 
     def check_predicate(self) -> None:
         predicate = self.section("predicate")
-        self.k = read_integer(get_field(predicate, "arity", "predicate"), "predicate.arity")
-        if not 1 <= self.k <= MAX_ARITY:
-            raise InputError(f"predicate.arity: {self.k} is outside 1..{MAX_ARITY}, the arities the checker evaluates")
-        self.table = _parse_table(get_field(predicate, "truth_table", "predicate"), self.k, "predicate.truth_table")
-        spectrum = _walsh_hadamard(self.table)
-        self.terms = {mask: Fraction(value, 1 << self.k) for mask, value in enumerate(spectrum) if value}
-        derived = [{"set": _subset(mask), "value": str(value)} for mask, value in sorted(self.terms.items(), key=lambda t: (bin(t[0]).count("1"), t[0]))]
+        self.k, self.table, self.terms = read_predicate(predicate)
+        ordered = sorted(self.terms.items(), key=lambda term: (bin(term[0]).count("1"), term[0]))
+        derived = [{"set": subset_indices(mask), "value": str(value)} for mask, value in ordered]
         self.expect("predicate.fourier", predicate.get("fourier", MISSING), derived)
 
     def check_hypergraph(self) -> None:

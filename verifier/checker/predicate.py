@@ -63,7 +63,7 @@ _TERM_CLAIM = re.compile(r"appendix-a\.2/term-(correct|size|norm-product)/(0|[1-
 # Predicates.
 
 
-def _parse_table(text, arity: int, path: str) -> list[int]:
+def parse_table(text, arity: int, path: str) -> list[int]:
     """Parse 0x hex with max(1, 2^k/4) lowercase digits into P_i = -1 where bit i is set, else +1."""
     digits = max(1, (1 << arity) // 4)
     if not isinstance(text, str) or not re.fullmatch(f"0x[0-9a-f]{{{digits}}}", text) or int(text, 16) >> (1 << arity):
@@ -72,7 +72,7 @@ def _parse_table(text, arity: int, path: str) -> list[int]:
     return [-1 if table >> i & 1 else 1 for i in range(1 << arity)]
 
 
-def _walsh_hadamard(table: list[int]) -> list[int]:
+def walsh_hadamard(table: list[int]) -> list[int]:
     """Return 2^k hatP(S) = sum_i P_i (-1)^popcount(i & S) for every subset mask S, by integer butterflies."""
     values = np.array(table, dtype=np.int64)
     half = 1
@@ -83,8 +83,18 @@ def _walsh_hadamard(table: list[int]) -> list[int]:
     return values.tolist()
 
 
-def _subset(mask: int) -> list[int]:
+def subset_indices(mask: int) -> list[int]:
     return [j + 1 for j in range(mask.bit_length()) if mask >> j & 1]
+
+
+def read_predicate(predicate: dict) -> tuple[int, list[int], dict[int, Fraction]]:
+    """Return (k, truth table, non-zero Fourier coefficients by subset mask) of a certificate's predicate section."""
+    k = read_integer(get_field(predicate, "arity", "predicate"), "predicate.arity")
+    if not 1 <= k <= MAX_ARITY:
+        raise InputError(f"predicate.arity: {k} is outside 1..{MAX_ARITY}, the arities the checker evaluates")
+    table = parse_table(get_field(predicate, "truth_table", "predicate"), k, "predicate.truth_table")
+    spectrum = walsh_hadamard(table)
+    return k, table, {mask: Fraction(value, 1 << k) for mask, value in enumerate(spectrum) if value}
 
 
 class PredicateVerifier(Verifier):
@@ -120,12 +130,7 @@ class PredicateVerifier(Verifier):
 
     def check_predicate(self) -> None:
         predicate = self.section("predicate")
-        self.k = read_integer(get_field(predicate, "arity", "predicate"), "predicate.arity")
-        if not 1 <= self.k <= MAX_ARITY:
-            raise InputError(f"predicate.arity: {self.k} is outside 1..{MAX_ARITY}, the arities the checker evaluates")
-        self.table = _parse_table(get_field(predicate, "truth_table", "predicate"), self.k, "predicate.truth_table")
-        spectrum = _walsh_hadamard(self.table)
-        self.coefficients = {s: Fraction(v, 1 << self.k) for s, v in enumerate(spectrum) if v}
+        self.k, self.table, self.coefficients = read_predicate(predicate)
         fourier = self.section("fourier")
         seen = set()
         for index, entry in enumerate(read_list(get_field(fourier, "coefficients", "fourier"), "fourier.coefficients")):
@@ -139,7 +144,7 @@ class PredicateVerifier(Verifier):
             self.expect(f"{path}.value", get_field(entry, "value", path), str(self.coefficients.get(mask, 0)))
         for mask, value in self.coefficients.items():
             self.require(mask in seen,
-                         f"fourier.coefficients: the non-zero coefficient hatP({_subset(mask)}) = {value} is missing")
+                         f"fourier.coefficients: the non-zero coefficient hatP({subset_indices(mask)}) = {value} is missing")
         sizes = [bin(s).count("1") for s in self.coefficients]
         self.expect("fourier.degree", get_field(fourier, "degree", "fourier"), max(sizes))
         resiliency = -1 if 0 in self.coefficients else min(sizes) - 1

@@ -130,7 +130,9 @@ def read_hypergraph(path: str, k: int | None = None) -> Hypergraph:
     hyperedges = data.get("hyperedges")
     if not isinstance(hyperedges, list) or not hyperedges:
         raise InputError(f"{path}: field 'hyperedges' must be a non-empty list of lists of seed coordinates")
-    arity = k if k is not None else (len(hyperedges[0]) if isinstance(hyperedges[0], list) else None)
+    arity = k
+    if arity is None and isinstance(hyperedges[0], list):
+        arity = len(hyperedges[0])
 
     edges = []
     for position, edge in enumerate(hyperedges):
